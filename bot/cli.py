@@ -1,0 +1,150 @@
+"""Command line: run | chat | ask | check | migrate. A stable interface other tools rely on."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
+from bot.settings import Settings
+
+CLI_ASPECTS = {"fee", "time", "documents", "where", "online"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý dịch vụ công Đồng Tháp")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="chạy bot trên Telegram (polling)")
+    sub.add_parser("chat", help="trò chuyện thử trong terminal, không cần token")
+    ask = sub.add_parser("ask", help="hỏi bộ so khớp, không cần Telegram")
+    ask.add_argument("text", nargs="*", help="câu hỏi")
+    ask.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    ask.add_argument("--jsonl", action="store_true", help="đọc từng dòng JSON từ stdin")
+    ask.add_argument("--explain", action="store_true", help="giải thích vì sao khớp")
+    ask.add_argument("--knowledge", type=Path, help="thư mục tri thức (mặc định KNOWLEDGE_DIR)")
+    check = sub.add_parser("check", help="kiểm tra các tệp tri thức")
+    check.add_argument("dir", nargs="?", type=Path, help="thư mục (mặc định KNOWLEDGE_DIR)")
+    sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token
+    command = args.command or ("run" if settings.token else "chat")
+    if command == "check":
+        return check(args.dir or settings.knowledge_dir)
+    if command == "ask":
+        return ask(args, args.knowledge or settings.knowledge_dir)
+    if command == "migrate":
+        from bot.storage.db import make_engine, migrate
+
+        migrate(make_engine(settings.database_url))
+        print("Cơ sở dữ liệu đã được cập nhật.")
+        return 0
+    try:
+        if command == "chat":
+            from bot.terminal_chat import run_terminal_chat
+
+            run_terminal_chat(settings)
+            return 0
+        if not settings.token:
+            print("Chưa có TELEGRAM_BOT_TOKEN. Dùng `python -m bot chat` để thử trong terminal.")
+            return 2
+        from bot.app import build_application
+
+        build_application(settings).run_polling(drop_pending_updates=False)
+        return 0
+    except KnowledgeError as exc:
+        print("Bot không khởi động vì tệp tri thức có lỗi:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def check(root: Path) -> int:
+    """Print every problem as `file:line key.path: message`; exit 1 if there is any."""
+    problems = problems_of(root)
+    for problem in problems:
+        print(f"{root.as_posix().rstrip('/')}/{problem}")
+    if problems:
+        print(
+            f"\n{len(problems)} lỗi. Sửa các lỗi trên rồi chạy lại lệnh kiểm tra.", file=sys.stderr
+        )
+        return 1
+    kb = load_knowledge(root)
+    print(f"Tốt: {len(kb.procedures)} thủ tục, {len(kb.offices)} nơi tiếp nhận, không có lỗi.")
+    return 0
+
+
+def _result(understander: Any, text: str, ident: Any = None) -> dict[str, Any]:
+    u = understander.understand(text)
+    return {
+        "id": ident,
+        "intent": u.intent,
+        "aspect": u.aspect if u.aspect in CLI_ASPECTS else "general",
+        "matches": [{"id": m.id, "title": m.title, "score": m.score} for m in u.matches[:3]],
+    }
+
+
+def ask(args: argparse.Namespace, root: Path) -> int:
+    from bot.understanding import Understander
+
+    try:
+        understander = Understander(load_knowledge(root))
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.jsonl:
+        for n, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                text = str(item["text"])
+            except (ValueError, KeyError, TypeError):
+                print(f"dòng {n}: không phải JSON có trường text", file=sys.stderr)
+                print(json.dumps({"id": None, "error": "invalid input"}, ensure_ascii=False))
+                continue
+            out = _result(understander, text, item.get("id") if isinstance(item, dict) else None)
+            print(json.dumps(out, ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+        return 0
+    text = " ".join(args.text)
+    if args.explain:
+        print(json.dumps(explain(understander, text), ensure_ascii=False, indent=2))
+        return 0
+    out = _result(understander, text)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"ý định: {out['intent']} · khía cạnh: {out['aspect']}")
+    for m in out["matches"]:
+        print(f"  {m['score']:5.1f}  {m['id']}  ({m['title']})")
+    return 0
+
+
+def explain(understander: Any, text: str) -> dict[str, Any]:
+    """Why a message matched: normalised words, corrections, cues and each candidate's score."""
+    from bot.text_vi import clean
+
+    u = understander.understand(text)
+    return {
+        "text": clean(text),
+        "tokens": u.ranking.tokens,
+        "corrected": u.ranking.corrected,
+        "cues": u.cues,
+        "intent": u.intent,
+        "aspect": u.aspect,
+        "confident": u.confident,
+        "candidates": u.ranking.details,
+    }

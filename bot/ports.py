@@ -1,0 +1,52 @@
+"""Interfaces the core needs from the outside world: storage and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Where the core gets "now" from, so deadlines can be tested without waiting."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    """What is kept of a citizen's question (no identity unless they ask for staff)."""
+
+    created_at: datetime
+    text: str
+    intent: str
+    aspect: str
+    outcome: str
+    best_procedure_id: str | None
+    best_score: float | None
+    forward_token: str | None = None
+
+
+class ConversationStore(Protocol):
+    """Per-chat memory that every bot instance must see."""
+
+    async def last_procedure(self, chat_id: int, since: datetime) -> str | None: ...
+
+    async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None: ...
+
+
+class QuestionStore(Protocol):
+    """The log of questions, for maintainers (knowledge gaps) and staff (handoff)."""
+
+    async def record_question(self, record: QuestionRecord) -> int: ...
+
+    async def forward_question(
+        self, question_id: int, token: str, chat_id: int, now: datetime
+    ) -> bool: ...

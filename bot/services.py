@@ -1,0 +1,146 @@
+"""Use cases: answer a citizen's question, show a section, pass a question on to staff."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal, Protocol
+
+from bot.knowledge.schema import KnowledgeBase, Procedure
+from bot.matching import ProcedureMatch
+from bot.ports import Clock, ConversationStore, QuestionRecord, QuestionStore
+from bot.understanding import Understander, Understanding
+
+MAX_QUESTION_CHARS = 1000  # longer messages are read only this far (spam, pasted documents)
+
+AnswerKind = Literal[
+    "card",
+    "choices",
+    "no_match",
+    "complaint",
+    "help",
+    "greeting",
+    "thanks",
+    "human",
+    "none",
+    "followup",
+]
+
+
+class Store(ConversationStore, QuestionStore, Protocol):
+    """The storage the question service needs."""
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """A knowledge base with its ready-built matcher; swapped whole, never edited in place."""
+
+    kb: KnowledgeBase
+    understander: Understander
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Knowledge:
+        return cls(kb, Understander(kb))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot should say to a message, decided without any Telegram detail."""
+
+    kind: AnswerKind
+    understanding: Understanding | None = None
+    procedure: Procedure | None = None
+    aspect: str = "general"
+    choices: list[ProcedureMatch] = field(default_factory=list)
+    question_id: int | None = None
+    forward_token: str | None = None
+    truncated_from: int | None = None  # original length when the message was cut
+
+
+class QuestionService:
+    """Answers citizens' questions from the current knowledge and remembers the chat's subject."""
+
+    def __init__(
+        self, knowledge: Knowledge, store: Store, clock: Clock, followup_seconds: int = 1800
+    ) -> None:
+        self.knowledge = knowledge
+        self.store = store
+        self.clock = clock
+        self.followup = timedelta(seconds=followup_seconds)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.knowledge.kb
+
+    async def answer(self, chat_id: int, text: str) -> Answer:
+        """Decide the reply to a free-text message and record the question."""
+        truncated = len(text) if len(text) > MAX_QUESTION_CHARS else None
+        text = text[:MAX_QUESTION_CHARS]
+        u = self.knowledge.understander.understand(text)
+        now = self.clock.now()
+        kind: AnswerKind
+        procedure: Procedure | None = None
+        if u.intent == "procedure" and u.best is not None and u.confident:
+            kind, procedure = "card", self.kb.by_id[u.best.id]
+        elif u.intent == "procedure" and u.best is not None:
+            kind = "choices"
+        elif u.intent == "procedure":
+            last = await self.store.last_procedure(chat_id, now - self.followup)
+            procedure = self.kb.by_id.get(last) if last else None
+            kind = "card" if procedure else "followup"
+        elif u.intent == "complaint":
+            kind = "complaint"
+        elif u.intent == "help":
+            kind = "human" if u.wants_human else _greeting_kind(u)
+        else:
+            kind = "none"
+        if procedure is not None:
+            await self.store.remember_procedure(chat_id, procedure.id, now)
+        forwardable = ("choices", "no_match", "none", "followup")
+        token = secrets.token_urlsafe(6) if kind in forwardable else None
+        outcome = {"card": "answered", "choices": "suggested"}.get(kind, "unanswered")
+        if kind in ("greeting", "thanks", "help", "human"):
+            outcome = "other"
+        if kind == "none" and not u.cues.get("out_of_scope") and u.ranking.tokens:
+            kind = "no_match"  # not recognisably off-topic: maybe a question we cannot answer yet
+        question_id = await self.store.record_question(
+            QuestionRecord(
+                created_at=now,
+                text=text,
+                intent=u.intent,
+                aspect=u.aspect,
+                outcome=outcome,
+                best_procedure_id=u.best.id if u.best else None,
+                best_score=u.best.score if u.best else None,
+                forward_token=token,
+            )
+        )
+        return Answer(
+            kind=kind,
+            understanding=u,
+            procedure=procedure,
+            aspect=u.aspect,
+            choices=u.matches if kind == "choices" else [],
+            question_id=question_id if token else None,
+            forward_token=token,
+            truncated_from=truncated,
+        )
+
+    async def open_procedure(self, chat_id: int, procedure_id: str) -> Procedure | None:
+        """The procedure a button names (None if it no longer exists), now the chat's subject."""
+        proc = self.kb.by_id.get(procedure_id)
+        if proc is not None:
+            await self.store.remember_procedure(chat_id, proc.id, self.clock.now())
+        return proc
+
+    async def forward(self, chat_id: int, question_id: int, token: str) -> bool:
+        """Pass an unanswered question to staff; only the asker's own button can do it, once."""
+        return await self.store.forward_question(question_id, token, chat_id, self.clock.now())
+
+
+def _greeting_kind(u: Understanding) -> AnswerKind:
+    greetings = u.cues.get("greeting", [])
+    if u.cues.get("help") or not greetings:
+        return "help"
+    return "thanks" if any(g.startswith("cam on") for g in greetings) else "greeting"

@@ -1,0 +1,44 @@
+"""All settings, read from the environment and `.env`; nothing is built at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+
+
+class Settings(BaseSettings):
+    """One place for configuration; see `.env.example` for what each setting means."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = TELEGRAM_API
+    telegram_api_file_url: str = TELEGRAM_FILES
+    database_url: str = "sqlite:///data/bot.sqlite"
+    knowledge_dir: Path = Path("knowledge")
+    log_level: str = "INFO"
+    # Seconds a chat's "last procedure" stays the subject of follow-ups such as "còn lệ phí?".
+    followup_seconds: int = Field(default=1800, ge=0)
+    # Telegram chat id of the operators' group that is told about errors (optional).
+    operators_chat_id: int | None = None
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("telegram_api_base_url", "telegram_api_file_url")
+    @classmethod
+    def _strip_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None

@@ -1,0 +1,264 @@
+"""What a citizen's message asks for: its intent, the aspect asked and the procedures meant."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.knowledge.schema import CueSet, KnowledgeBase
+from bot.matching import ProcedureIndex, ProcedureMatch, Ranking, expander_for, phrases_in
+from bot.text_vi import Expander, fold, is_accented, key_tokens, tone_key, words
+
+Intent = Literal["procedure", "complaint", "help", "none"]
+
+# Everyday words with their accents, so cue words that fold onto them are recognised as
+# ambiguous without diacritics ("bẩn"/"bạn", "trễ"/"trẻ", "thối"/"thôi", "vỡ"/"vợ").
+COMMON_WORDS = frozenset(
+    """
+    bạn bán ban bàn trẻ tre thôi thời tôi tối tới tơi vợ vở vô với đó đỏ do dò đồ bé bế bè về
+    vẽ vé hơi hỏi hồi hội hổi nhà nha nhá ngã ngà nga hư hứ hũ hủ hú chậm chạm châm lâu lầu lẩu
+    đau đâu dầu dâu dấu khói khỏi khoai sập sắp sáp nứt nút nụ ngập ngáp bụi búi bùi đục đúc
+    dục lỗi lối lời lợi mùi mũi muối mới mời hôi hối hỏi sai sài sái sải
+    """.split()
+)
+
+# Procedures that are themselves about complaining: a question about them is a procedure question.
+COMPLAINT_PROCEDURES = frozenset({"khieu-nai", "to-cao", "phan-anh-kien-nghi", "tiep-cong-dan"})
+
+# Score thresholds (0–100) tuned on tests/data/questions_dev.jsonl; see bench/accuracy.py.
+ANSWER_SCORE = 50.0  # a clear winner is answered at once…
+ANSWER_MARGIN = 6.0  # …when it leads the next candidate by this much…
+ANSWER_COVERAGE = 0.5  # …and at least half of one of its names is in the message
+SUGGEST_SCORE = 44.0  # below this, nothing is good enough to suggest
+GROUNDED_COVERAGE = 0.25  # at least this share of a procedure's name must be in the message
+STRONG_SCORE = 60.0  # a match this strong outweighs off-topic and help cues
+NARRATIVE_WORDS = 5  # a statement at least this long, naming no procedure, reads as a report
+# Sentence-final particles that make a Vietnamese sentence a question (accent-free).
+QUESTION_ENDINGS = frozenset({"khong", "chua", "ha", "nhi", "sao", "vay", "chi", "gi", "nao"})
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The reading of one message."""
+
+    intent: Intent
+    aspect: str  # fee | time | documents | where | online | legal | general
+    matches: list[ProcedureMatch]
+    confident: bool  # the first match is a clear winner
+    wants_human: bool
+    ranking: Ranking
+    cues: dict[str, list[str]]
+
+    @property
+    def best(self) -> ProcedureMatch | None:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class CueText:
+    """A message in the form cue phrases are compared with.
+
+    Typed with diacritics, words compare by tone-aware spelling ("lạm thu" is not "làm thủ",
+    "bẩn" is not "bạn"); typed without, by the accent-free form, the only one there is.
+    """
+
+    accented: bool
+    keys: list[str]
+    folded: list[str]
+
+    @classmethod
+    def of(cls, text: str, expander: Expander) -> CueText:
+        lowered = words(text)
+        expanded = expander.expand_words(lowered)
+        accented = is_accented(lowered)
+        folded = [fold(w) for w in expanded]
+        return cls(accented, [tone_key(w) for w in expanded] if accented else folded, folded)
+
+    def masked(self, phrase: Sequence[str]) -> CueText:
+        """The same text with a phrase (accent-free words) blanked out wherever it occurs."""
+        keys, size = list(self.keys), len(phrase)
+        for i in range(len(self.folded) - size + 1):
+            if size and self.folded[i : i + size] == list(phrase):
+                keys[i : i + size] = ["\x00"] * size
+        return CueText(self.accented, keys, self.folded)
+
+
+class Cues:
+    """Cue phrases of one kind, in both comparable forms.
+
+    Without diacritics some cues cannot be told from other words ("dơ" from "đỏ", "bể" from
+    "bé", "lạm thu" from "làm thủ"): those are only looked for when the message has accents.
+    """
+
+    def __init__(
+        self,
+        cue_set: CueSet,
+        expander: Expander,
+        other_texts: Collection[tuple[str, ...]] = (),
+    ) -> None:
+        self.toned: list[tuple[str, ...]] = []
+        self.folded: list[tuple[str, ...]] = []
+        others = [(tuple(fold(w) for w in t), tuple(tone_key(w) for w in t)) for t in other_texts]
+        for phrase in cue_set.phrases:
+            expanded = expander.expand_words(words(phrase))
+            if not expanded:
+                continue
+            toned = tuple(tone_key(w) for w in expanded)
+            folded = tuple(fold(w) for w in expanded)
+            self.toned.append(toned)
+            if not _clashes(folded, toned, others):
+                self.folded.append(folded)
+
+    def found(self, text: CueText) -> list[str]:
+        phrases = self.toned if text.accented else self.folded
+        return [" ".join(p) for p in phrases_in(text.keys, phrases)]
+
+    def words(self) -> set[str]:
+        return {w for p in self.folded for w in p}
+
+
+def _ends_as_question(text: CueText) -> bool:
+    """Whether the message ends with a question particle ("… được không", "… chưa", "… hả")."""
+    tail = [w for w in text.folded if w not in ("a", "ak", "ah", "nha", "nhe", "em", "anh", "chi")]
+    return bool(tail) and tail[-1] in QUESTION_ENDINGS
+
+
+def _clashes(
+    folded: tuple[str, ...],
+    toned: tuple[str, ...],
+    others: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+) -> bool:
+    """Whether the accent-free phrase also spells other words somewhere in `others`."""
+    size = len(folded)
+    for other_folded, other_toned in others:
+        for i in range(len(other_folded) - size + 1):
+            if other_folded[i : i + size] == folded and other_toned[i : i + size] != toned:
+                return True
+    return False
+
+
+class Understander:
+    """Reads messages against one knowledge base; rebuilt whole when the knowledge changes."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        expander = expander_for(kb)
+        intents = kb.intents
+        # Procedure names and common words: a cue that folds onto a phrase of theirs spelt with
+        # other accents is ambiguous in a message typed without accents.
+        vocabulary = [
+            tuple(expander.expand_words(words(t)))
+            for p in kb.procedures
+            for t in (p.name, *p.aliases)
+        ] + [(w,) for w in COMMON_WORDS]
+        problem_cues = {
+            "complaint_strong": intents.complaint_strong,
+            "complaint_weak": intents.complaint_weak,
+            "out_of_scope": intents.out_of_scope,
+        }
+        self.kinds = {
+            "greeting": Cues(intents.greeting, expander),
+            "help": Cues(intents.help, expander),
+            "human": Cues(intents.human, expander),
+            "question": Cues(intents.question, expander),
+            **{k: Cues(v, expander, vocabulary) for k, v in problem_cues.items()},
+        }
+        self.aspects = {name: Cues(cues, expander) for name, cues in intents.aspects.items()}
+        known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
+        self.index = ProcedureIndex(kb, expander, known_words=known)
+
+    def understand(self, text: str, limit: int = 3) -> Understanding:
+        """Intent, aspect and ranked procedures of one message."""
+        ranking = self.index.rank(text, limit=max(limit, 3))
+        cue_text = CueText.of(text, self.index.expander)
+        cues = {kind: cue.found(cue_text) for kind, cue in self.kinds.items()}
+        matches = [
+            m
+            for m in ranking.matches
+            if m.score >= SUGGEST_SCORE and m.coverage >= GROUNDED_COVERAGE
+        ][:limit]
+        best = matches[0] if matches else None
+        top = best.score if best else 0.0
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        confident = (
+            top >= ANSWER_SCORE
+            and top - runner_up >= ANSWER_MARGIN
+            and best is not None
+            and best.coverage >= ANSWER_COVERAGE
+        )
+        aspect = self._aspect(cue_text, best)
+        interrogative = "?" in text or bool(cues["question"]) or _ends_as_question(cue_text)
+        intent = self._intent(cues, best, aspect, len(ranking.tokens), interrogative)
+        if intent != "procedure":
+            matches, confident = ([], False) if intent != "complaint" else (matches, False)
+        return Understanding(
+            intent=intent,
+            aspect=aspect if intent == "procedure" else "general",
+            matches=matches,
+            confident=confident,
+            wants_human=bool(cues["human"]),
+            ranking=ranking,
+            cues={k: v for k, v in cues.items() if v},
+        )
+
+    def _intent(
+        self,
+        cues: dict[str, list[str]],
+        best: ProcedureMatch | None,
+        aspect: str,
+        n_tokens: int,
+        interrogative: bool,
+    ) -> Intent:
+        """Decide between procedure, complaint, help and none.
+
+        A concrete problem ("đèn đường hư mấy tuần") is a complaint even when it names a
+        procedure; a question about how to complain ("muốn tố cáo thì nộp đơn ở đâu") is the
+        procedure khieu-nai / to-cao; a procedure needs part of its name in the message.
+        """
+        top = best.score if best else 0.0
+        asks = bool(cues["question"])
+        about_complaining = best is not None and best.id in COMPLAINT_PROCEDURES
+        if n_tokens == 0:
+            return "none"
+        if cues["human"]:
+            return "help"
+        if cues["complaint_strong"] and not (about_complaining and asks):
+            return "complaint"
+        if cues["out_of_scope"] and top < STRONG_SCORE:
+            return "none"
+        if cues["complaint_weak"]:
+            # A bare "khiếu nại" names the procedure; a story with such words reports.
+            names_it = about_complaining and n_tokens <= 4
+            if not asks and not names_it:
+                return "complaint"
+            if best is None:
+                return "complaint"
+        if (cues["help"] or cues["greeting"]) and top < STRONG_SCORE:
+            return "help"
+        if best is not None:
+            return "procedure"
+        if aspect != "general":
+            return "procedure"  # a follow-up ("còn lệ phí?") about the procedure last discussed
+        if n_tokens >= NARRATIVE_WORDS and not interrogative:
+            # A statement that names no procedure is far more often a report of a problem than
+            # chatter: off-topic messages to a government bot are mostly questions.
+            return "complaint"
+        return "none"
+
+    def _aspect(self, text: CueText, best: ProcedureMatch | None) -> str:
+        """The part asked about; words of the procedure's own name do not count ("mai táng phí").
+
+        The longest cue wins; between equals, the one ending last, since Vietnamese puts the
+        head word last ("mất bao nhiêu ngày" asks for time, not money).
+        """
+        if best is not None and best.alias:
+            text = text.masked(key_tokens(best.alias, self.index.expander))
+        best_aspect, best_rank = "general", (0, -1)
+        for name, cue in self.aspects.items():
+            phrases = cue.toned if text.accented else cue.folded
+            for phrase in phrases:
+                size = len(phrase)
+                for i in range(len(text.keys) - size + 1):
+                    if tuple(text.keys[i : i + size]) == phrase and (size, i + size) > best_rank:
+                        best_aspect, best_rank = name, (size, i + size)
+        return best_aspect

@@ -1,0 +1,88 @@
+"""Shared fixtures: settings on a temporary database, and the real Application on a local API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.local_api import Call, LocalBotApi
+from bot.settings import Settings
+from tests import builders
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        telegram_bot_token="123456:TEST",
+        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
+        knowledge_dir=KNOWLEDGE,
+    )
+
+
+class Harness:
+    """The real Application fed updates through `process_update`; replies land in `api`."""
+
+    def __init__(self, app: Any, api: LocalBotApi) -> None:
+        self.app = app
+        self.api = api
+
+    async def feed(self, update: dict[str, Any]) -> list[Call]:
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return self.api.calls[before:]
+
+    async def say(self, text: str, user: dict[str, Any] = builders.CITIZEN) -> list[Call]:
+        return await self.feed(builders.message(text, user))
+
+    async def press(
+        self, call: Call, label_part: str, user: dict[str, Any] = builders.CITIZEN
+    ) -> list[Call]:
+        """Press the button whose label contains `label_part` on a message the bot sent."""
+        data = button_data(call, label_part)
+        return await self.feed(builders.press(data, sent_message(call), user))
+
+
+def sent_message(call: Call) -> dict[str, Any]:
+    assert isinstance(call.result, dict), call
+    return call.result
+
+
+def buttons(call: Call) -> list[tuple[str, str]]:
+    markup = call.params.get("reply_markup") or {}
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+def button_data(call: Call, label_part: str) -> str:
+    for label, data in buttons(call):
+        if label_part in label:
+            return data
+    raise AssertionError(f"no button with {label_part!r} in {buttons(call)}")
+
+
+def texts_of(calls: list[Call]) -> list[str]:
+    return [str(c.params.get("text", "")) for c in calls if "text" in c.params]
+
+
+@pytest.fixture
+async def harness(settings: Settings) -> AsyncIterator[Harness]:
+    api = LocalBotApi()
+    app = build_application(settings, request=api, rate_limit=False)
+    async with app:
+        yield Harness(app, api)

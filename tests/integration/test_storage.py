@@ -1,0 +1,103 @@
+"""Storage on real SQLite and real PostgreSQL: migrations, the chat's subject, the question log."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.ports import QuestionRecord
+from bot.storage.db import make_engine, migrate
+from bot.storage.repositories import SqlStore
+from tests.conftest import POSTGRES_URL
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    """A throwaway schema in the test database, so runs never see each other's rows."""
+    admin = make_engine(POSTGRES_URL)
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:  # pragma: no cover - reported, not skipped
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+        yield eng
+        eng.dispose()
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlStore:
+    migrate(engine)
+    return SqlStore(engine)
+
+
+def _question(text: str = "giấy phép nuôi chim yến", token: str | None = "tok") -> QuestionRecord:
+    return QuestionRecord(NOW, text, "none", "general", "unanswered", None, None, token)
+
+
+def test_migrations_create_the_schema_and_are_idempotent(engine: Engine):
+    migrate(engine)
+    migrate(engine)  # a second start must not fail or change anything
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"chat_context", "question_log", "alembic_version"} <= tables
+
+
+async def test_chat_subject_is_remembered_and_expires(store: SqlStore):
+    await store.remember_procedure(42, "khai-sinh", NOW)
+    assert await store.last_procedure(42, NOW - timedelta(minutes=30)) == "khai-sinh"
+    assert await store.last_procedure(42, NOW + timedelta(seconds=1)) is None  # too old
+    assert await store.last_procedure(43, NOW - timedelta(days=1)) is None
+    await store.remember_procedure(42, "ho-chieu", NOW + timedelta(minutes=1))
+    assert await store.last_procedure(42, NOW) == "ho-chieu"
+
+
+async def test_big_telegram_ids_fit(store: SqlStore):
+    big = -1_001_234_567_890  # supergroup ids exceed 32 bits
+    await store.remember_procedure(big, "khai-tu", NOW)
+    assert await store.last_procedure(big, NOW - timedelta(seconds=1)) == "khai-tu"
+
+
+async def test_question_forwarded_once_only_with_its_token(store: SqlStore):
+    qid = await store.record_question(_question())
+    assert not await store.forward_question(qid, "forged", 5, NOW)
+    assert not await store.forward_question(qid + 999, "tok", 5, NOW)
+    assert await store.forward_question(qid, "tok", 5, NOW)
+    assert not await store.forward_question(qid, "tok", 5, NOW)  # not twice
+    [row] = await store.unanswered()
+    assert row.asker_chat_id == 5 and row.forwarded_at == NOW
+
+
+async def test_concurrent_forward_presses_forward_once(store: SqlStore):
+    qid = await store.record_question(_question())
+    results = await asyncio.gather(*(store.forward_question(qid, "tok", 5, NOW) for _ in range(8)))
+    assert results.count(True) == 1
+
+
+async def test_long_question_text_is_bounded(store: SqlStore):
+    await store.record_question(_question("a" * 5000))
+    [row] = await store.unanswered()
+    assert len(row.text) == 1000

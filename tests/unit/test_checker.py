@@ -1,0 +1,154 @@
+"""The knowledge checker: every mistake an editor can make is reported with file, line and field."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests/data/kb_min"
+
+REQUIRED_IDS = """khai-sinh khai-tu ket-hon xac-nhan-hon-nhan nhan-cha-me-con cai-chinh-ho-tich
+trich-luc-ho-tich giam-ho chung-thuc-ban-sao chung-thuc-chu-ky chung-thuc-hop-dong thuong-tru
+tam-tru can-cuoc xac-nhan-cu-tru ho-chieu ly-lich-tu-phap gcn-lan-dau chuyen-nhuong-dat cap-doi-gcn
+chuyen-muc-dich-dat tach-thua giay-phep-xay-dung ho-kinh-doanh thanh-lap-doanh-nghiep
+an-toan-thuc-pham doi-gplx dang-ky-xe tro-cap-that-nghiep bhyt-tre-em tro-cap-xa-hoi ho-ngheo
+muc-do-khuyet-tat mai-tang-phi chuyen-truong ban-sao-van-bang khieu-nai to-cao tiep-cong-dan
+phan-anh-kien-nghi""".split()
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line_of(path: Path, needle: str, nth: int = 1) -> int:
+    hits = [i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line]
+    return hits[nth - 1]
+
+
+def test_shipped_knowledge_is_valid_and_complete():
+    kb = load_knowledge(ROOT / "knowledge")
+    assert set(REQUIRED_IDS) <= set(kb.by_id)
+    for proc in kb.procedures:
+        assert proc.aliases, f"{proc.id} has no aliases"
+
+
+def test_minimal_knowledge_is_valid(kb_dir: Path):
+    assert problems_of(kb_dir) == []
+
+
+def test_fee_that_is_not_a_number(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "amount: 0", 'amount: "8.000đ"')
+    [p] = problems_of(kb_dir)
+    assert (p.file, p.line) == ("procedures/thu.yaml", _line_of(f, "amount:"))
+    assert p.path == "khai-sinh.fees.items[1].amount"
+    assert "số nguyên" in p.message and "8.000đ" in p.message
+
+
+def test_unknown_key_is_named_with_its_line(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "  group: Hộ tịch\n", "  group: Hộ tịch\n  gia_tien: 5\n")
+    [p] = problems_of(kb_dir)
+    assert p.line == _line_of(f, "gia_tien")
+    assert p.path == "khai-sinh.gia_tien"
+    assert "không có trong mẫu" in p.message
+
+
+def test_duplicate_id_points_at_both_places(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "- id: khai-tu", "- id: khai-sinh")
+    problems = problems_of(kb_dir)
+    assert any(
+        p.path == "khai-sinh.id"
+        and p.line == _line_of(f, "- id: khai-sinh", 2)
+        and f"thu.yaml:{_line_of(f, '- id: khai-sinh')}" in p.message
+        for p in problems
+    ), problems
+
+
+def test_alias_shared_by_two_procedures(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "    - làm giấy chứng tử", "    - Lam giay khai sinh")  # same words, other spelling
+    [p] = problems_of(kb_dir)
+    assert p.path == "khai-tu.aliases[1]" and "khai-sinh" in p.message
+
+
+def test_all_problems_are_reported_at_once(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "amount: 0", "amount: nhiều")
+    _edit(f, "level: xã", "level: huyện")
+    _edit(f, "offices: [tt-xa]", "offices: [khong-co]")
+    problems = problems_of(kb_dir)
+    paths = {p.path for p in problems}
+    assert {"khai-sinh.fees.items[1].amount", "khai-sinh.agency.level"} <= paths
+    assert len(problems) >= 2
+
+
+def test_unknown_office_reference(kb_dir: Path):
+    _edit(kb_dir / "procedures/thu.yaml", "offices: [tt-xa]", "offices: [tt-khong-co]")
+    [p] = problems_of(kb_dir)
+    assert p.path == "khai-sinh.where.offices[1]" and "tt-khong-co" in p.message
+
+
+def test_yaml_syntax_error_has_a_line(kb_dir: Path):
+    f = kb_dir / "procedures/thu.yaml"
+    _edit(f, "  group: Hộ tịch\n", "  group: [Hộ tịch\n")
+    problems = problems_of(kb_dir)
+    assert problems and problems[0].file == "procedures/thu.yaml"
+    assert "YAML" in problems[0].message and problems[0].line > 1
+
+
+def test_missing_required_file(kb_dir: Path):
+    (kb_dir / "intents.yaml").unlink()
+    assert any(p.file == "intents.yaml" for p in problems_of(kb_dir))
+
+
+def test_synonym_with_two_meanings(kb_dir: Path):
+    with (kb_dir / "synonyms.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("- means: con khỉ\n  words: [ko]\n")
+    assert any("một từ chỉ được có một nghĩa" in p.message for p in problems_of(kb_dir))
+
+
+def test_invalid_knowledge_loads_nothing(kb_dir: Path):
+    _edit(kb_dir / "procedures/thu.yaml", "amount: 0", "amount: -5")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kb_dir)
+    assert "không được nhỏ hơn 0" in str(info.value)
+
+
+def test_check_command_prints_file_line_and_exits_non_zero(kb_dir: Path):
+    _edit(kb_dir / "procedures/thu.yaml", "amount: 0", "amount: abc")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(kb_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "procedures/thu.yaml:" in run.stdout and "khai-sinh.fees.items[1].amount" in run.stdout
+
+
+def test_check_command_passes_on_valid_knowledge(kb_dir: Path):
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(kb_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
