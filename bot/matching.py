@@ -171,7 +171,7 @@ class ProcedureIndex:
         matched: dict[int, float] = defaultdict(float)  # phrase -> matched feature mass
         mass: dict[int, float] = defaultdict(float)  # procedure -> distinct evidence mass
         known = 0.0  # evidence mass of the message's words that any procedure knows
-        for f in feats:
+        for f in sorted(feats):  # a fixed order: float sums, hence ties, never vary by run
             postings = self._postings.get(f)
             if not postings:
                 continue
@@ -184,15 +184,21 @@ class ProcedureIndex:
                     procs_seen.add(proc)
                     mass[proc] += w
         coverage: dict[int, tuple[float, int]] = {}
+        credited: dict[int, tuple[float, int, int]] = {}
         for pi, m in matched.items():
             phrase = self._phrases[pi]
             cov = m / phrase.weight if phrase.weight > 0 else 0.0
-            if cov > coverage.get(phrase.proc, (0.0, -1))[0]:
+            # Equal coverage: credit the shorter name (it leaves the rest of the message, such
+            # as "online" in "tạm trú online", to tell the aspect), then the earlier one, so
+            # the result never depends on set iteration order.
+            rank = (round(cov, 9), -len(phrase.key), -pi)
+            if rank > credited.get(phrase.proc, (0.0, 0, 0)):
+                credited[phrase.proc] = rank
                 coverage[phrase.proc] = (cov, pi)
         query_key = " ".join(tokens)
         scored: list[tuple[float, int, int, float, float, float]] = []
         # Fuzzy phrase matching is the costly part: only the leading candidates get it.
-        leading = sorted(mass, key=lambda p: -(coverage.get(p, (0.0, -1))[0] + mass[p] / 10))
+        leading = sorted(mass, key=lambda p: (-(coverage.get(p, (0.0, -1))[0] + mass[p] / 10), p))
         for rank_pos, proc in enumerate(leading):
             evidence = mass[proc]
             cov, best_pi = coverage.get(proc, (0.0, -1))

@@ -32,10 +32,11 @@ ANSWER_MARGIN = 6.0  # …when it leads the next candidate by this much…
 ANSWER_COVERAGE = 0.5  # …and at least half of one of its names is in the message
 SUGGEST_SCORE = 44.0  # below this, nothing is good enough to suggest
 GROUNDED_COVERAGE = 0.25  # at least this share of a procedure's name must be in the message
-STRONG_SCORE = 60.0  # a match this strong outweighs off-topic and help cues
+STRONG_SCORE = 70.0  # a match this strong outweighs off-topic and help cues
 NARRATIVE_WORDS = 5  # a statement at least this long, naming no procedure, reads as a report
+STORY_WORDS = 8  # …and one naming a procedure, at least this long, tells what happened
 # Sentence-final particles that make a Vietnamese sentence a question (accent-free).
-QUESTION_ENDINGS = frozenset({"khong", "chua", "ha", "nhi", "sao", "vay", "chi", "gi", "nao"})
+QUESTION_ENDINGS = frozenset({"khong", "chua", "ha", "nhi", "sao", "vay", "nao", "ta", "chi"})
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,68 @@ def _clashes(
     return False
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What the cue phrases and the shape of a message say, before deciding its intent."""
+
+    cues: dict[str, list[str]]
+    n_tokens: int
+    interrogative: bool  # a question mark, a question phrase or a final question particle
+
+    def has(self, kind: str) -> bool:
+        return bool(self.cues.get(kind))
+
+
+def _names_only(s: Signals, best: ProcedureMatch) -> bool:
+    """A short message that is little more than a procedure's name ("khiếu nại", "tố cáo")."""
+    return s.n_tokens <= 4 or (best.coverage >= 0.9 and s.n_tokens <= 6)
+
+
+def decide_intent(s: Signals, best: ProcedureMatch | None, aspect: str) -> Intent:
+    """Procedure, complaint, help or none, from the signals, in order of strength.
+
+    - A concrete problem ("đèn đường hư mấy tuần") is a complaint even if it names a procedure.
+    - A question, or a wish ("em muốn làm giấy khai sinh"), naming a procedure is a procedure
+      question; so is asking how to complain ("muốn tố cáo thì nộp đơn ở đâu" → to-cao).
+    - A statement that tells what happened ("tôi bị xã từ chối chứng thực mà không nói lý do")
+      is a report, whether or not it names a procedure: citizens ask by questions or wishes.
+    - Talk about the bot itself, greetings and thanks are help; other topics are none.
+    """
+    top = best.score if best else 0.0
+    wants = s.has("request")
+    about_complaining = best is not None and best.id in COMPLAINT_PROCEDURES
+    if s.n_tokens == 0:
+        return "none"
+    if s.has("human"):
+        return "help"
+    if (s.has("help") or s.has("about_bot")) and top < STRONG_SCORE:
+        return "help"
+    if s.has("complaint_strong") and not (about_complaining and s.interrogative):
+        return "complaint"
+    if s.has("out_of_scope") and top < STRONG_SCORE:
+        return "none"
+    if s.has("greeting") and best is None and not s.has("complaint_weak"):
+        return "help"
+    if best is not None:
+        if about_complaining and not s.interrogative and not _names_only(s, best):
+            return "complaint"  # "tôi muốn khiếu nại quyết định thu hồi đất": file it
+        statement = not s.interrogative and not wants and s.n_tokens >= STORY_WORDS
+        if statement or (s.has("complaint_weak") and not (s.interrogative or wants)):
+            return "complaint"
+        return "procedure"
+    if s.has("complaint_weak") and not s.interrogative:
+        return "complaint"
+    if s.has("greeting"):
+        return "help"
+    if aspect != "general":
+        return "procedure"  # a follow-up ("còn lệ phí?") about the procedure last discussed
+    if s.n_tokens >= NARRATIVE_WORDS and not s.interrogative:
+        # A statement naming no procedure is far more often a report than chatter: off-topic
+        # messages to a government bot are mostly questions.
+        return "complaint"
+    return "none"
+
+
 class Understander:
     """Reads messages against one knowledge base; rebuilt whole when the knowledge changes."""
 
@@ -161,6 +224,8 @@ class Understander:
             "help": Cues(intents.help, expander),
             "human": Cues(intents.human, expander),
             "question": Cues(intents.question, expander),
+            "request": Cues(intents.request, expander),
+            "about_bot": Cues(intents.about_bot, expander),
             **{k: Cues(v, expander, vocabulary) for k, v in problem_cues.items()},
         }
         self.aspects = {name: Cues(cues, expander) for name, cues in intents.aspects.items()}
@@ -187,8 +252,12 @@ class Understander:
             and best.coverage >= ANSWER_COVERAGE
         )
         aspect = self._aspect(cue_text, best)
-        interrogative = "?" in text or bool(cues["question"]) or _ends_as_question(cue_text)
-        intent = self._intent(cues, best, aspect, len(ranking.tokens), interrogative)
+        signals = Signals(
+            cues=cues,
+            n_tokens=len(ranking.tokens),
+            interrogative=("?" in text or bool(cues["question"]) or _ends_as_question(cue_text)),
+        )
+        intent = decide_intent(signals, best, aspect)
         if intent != "procedure":
             matches, confident = ([], False) if intent != "complaint" else (matches, False)
         return Understanding(
@@ -200,50 +269,6 @@ class Understander:
             ranking=ranking,
             cues={k: v for k, v in cues.items() if v},
         )
-
-    def _intent(
-        self,
-        cues: dict[str, list[str]],
-        best: ProcedureMatch | None,
-        aspect: str,
-        n_tokens: int,
-        interrogative: bool,
-    ) -> Intent:
-        """Decide between procedure, complaint, help and none.
-
-        A concrete problem ("đèn đường hư mấy tuần") is a complaint even when it names a
-        procedure; a question about how to complain ("muốn tố cáo thì nộp đơn ở đâu") is the
-        procedure khieu-nai / to-cao; a procedure needs part of its name in the message.
-        """
-        top = best.score if best else 0.0
-        asks = bool(cues["question"])
-        about_complaining = best is not None and best.id in COMPLAINT_PROCEDURES
-        if n_tokens == 0:
-            return "none"
-        if cues["human"]:
-            return "help"
-        if cues["complaint_strong"] and not (about_complaining and asks):
-            return "complaint"
-        if cues["out_of_scope"] and top < STRONG_SCORE:
-            return "none"
-        if cues["complaint_weak"]:
-            # A bare "khiếu nại" names the procedure; a story with such words reports.
-            names_it = about_complaining and n_tokens <= 4
-            if not asks and not names_it:
-                return "complaint"
-            if best is None:
-                return "complaint"
-        if (cues["help"] or cues["greeting"]) and top < STRONG_SCORE:
-            return "help"
-        if best is not None:
-            return "procedure"
-        if aspect != "general":
-            return "procedure"  # a follow-up ("còn lệ phí?") about the procedure last discussed
-        if n_tokens >= NARRATIVE_WORDS and not interrogative:
-            # A statement that names no procedure is far more often a report of a problem than
-            # chatter: off-topic messages to a government bot are mostly questions.
-            return "complaint"
-        return "none"
 
     def _aspect(self, text: CueText, best: ProcedureMatch | None) -> str:
         """The part asked about; words of the procedure's own name do not count ("mai táng phí").

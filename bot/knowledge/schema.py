@@ -144,6 +144,8 @@ class Intents(Strict):
     complaint_strong: CueSet
     complaint_weak: CueSet
     question: CueSet
+    request: CueSet
+    about_bot: CueSet
     out_of_scope: CueSet
     aspects: dict[str, CueSet]
 

@@ -1,0 +1,373 @@
+"""Speed and memory of the matcher, against plain rapidfuzz baselines, at 40 and 2,000 procedures.
+
+    .venv/bin/python bench/bench_matching.py        (from the repository root; about a minute)
+
+It only prints figures; nothing is asserted. Two knowledge bases are measured:
+
+* shipped -- the `knowledge/` folder as loaded by `load_knowledge` (40 procedures);
+* scaled  -- 2,000 procedures built in memory (no file is written): the 40 shipped ones plus 49
+  variants of each, with a new id (`khai-sinh-v17`) and a name and aliases that carry a
+  qualifier -- a commune or ward, a target group, a sub-case, or a second procedure combined
+  with the first ("... kết hợp ...") -- and a random subset of the original aliases, shuffled.
+  The vocabulary therefore grows and words are shared between procedures as in a real
+  catalogue. Names and aliases stay unique across procedures under the checker's rule
+  (accent-free words), so colliding aliases are left out (their count is printed).
+  Synonyms, intents and offices are the shipped ones.
+
+Figures:
+
+1. Load and index build, median of 5 runs, in ms: `load_knowledge(knowledge/)` (YAML parsing,
+   validation, cross-checks; shipped only), `Understander(kb)` (cue tables and procedure index),
+   and both together. Memory: tracemalloc peak of Python allocations while `Understander(kb)`
+   runs (temporaries included), and what stays allocated once it is built (the index kept).
+2. Per-message latency of `Understander.understand(text)` over every message of
+   tests/data/questions_dev.jsonl, the set repeated until there are at least 3,000 timings,
+   after one warm-up pass: p50 / p95 / p99 / max in ms (nearest-rank percentiles). The
+   warm-up pass on a freshly built Understander is reported too ("first pass"): its typo
+   corrections are not cached yet, as after a knowledge reload.
+3. Baselines timed the same way on the same messages:
+   - `rapidfuzz.process.extractOne(text, names)`, default scorer (WRatio), no preprocessing;
+   - accent-folded token_set_ratio: `extractOne(fold(text), folded names,
+     scorer=fuzz.token_set_ratio)`, with the message folded inside the timing.
+   Top-1 accuracy over the procedure questions of the dev set: the first match's id (the chosen
+   name's procedure for the baselines) equals the labelled procedure. On the scaled base the
+   labelled ids are the shipped originals, so it also tells whether the original still beats
+   its 49 variants.
+
+Timings use time.perf_counter_ns, with gc.collect() between sections.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gc
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import rapidfuzz  # noqa: E402
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from bot.knowledge.loader import load_knowledge  # noqa: E402
+from bot.knowledge.schema import KnowledgeBase, Procedure  # noqa: E402
+from bot.text_vi import fold, words  # noqa: E402
+from bot.understanding import Understander  # noqa: E402
+
+KNOWLEDGE = ROOT / "knowledge"
+QUESTIONS = ROOT / "tests/data/questions_dev.jsonl"
+BUILD_RUNS = 5
+MIN_TIMINGS = 3000
+SCALED_SIZE = 2000
+SEED = 20250701
+
+# -- the scaled knowledge base -------------------------------------------------------------
+
+PLACES = """
+xã Mỹ An Hưng|phường Cao Lãnh|phường Mỹ Trà|phường Sa Đéc|xã Tân Hồng|xã Tháp Mười|xã Lai Vung
+|xã Lấp Vò|phường Hồng Ngự|xã Thanh Bình|xã Tam Nông|xã Tân Thành|phường Mỹ Tho|xã Cái Bè
+|phường Cai Lậy|phường Gò Công|xã Chợ Gạo|xã Tân Phước|xã Phú Thành|xã Bình Thạnh|xã An Long
+|xã Trường Xuân|xã Mỹ Thọ|xã Phong Hòa|xã Định Yên|xã Tân Dương|xã Hòa Long|xã Long Hưng
+|xã Thường Phước|xã Tân Hộ Cơ|xã An Hữu|xã Hậu Mỹ|xã Mỹ Thiện|xã Vĩnh Kim|xã Kim Sơn
+|xã Tân Phú Đông|phường Thới Sơn|phường An Bình|xã Bình Hàng Trung|xã Tịnh Thới
+"""
+TARGETS = """
+cho người cao tuổi|cho người khuyết tật|cho người nước ngoài|cho đồng bào dân tộc thiểu số
+|cho hộ nghèo|cho trẻ em dưới 6 tuổi|cho học sinh sinh viên|cho công nhân khu công nghiệp
+|cho người có công với cách mạng|cho cựu chiến binh|cho người Việt Nam định cư ở nước ngoài
+|cho ngư dân|cho hộ nông dân|cho doanh nghiệp nhỏ và vừa|cho người lao động tự do
+|cho quân nhân xuất ngũ|cho nạn nhân chất độc da cam|cho người không có nơi cư trú
+"""
+SUBCASES = """
+trường hợp quá hạn|có yếu tố nước ngoài|lần đầu|cấp lại do thất lạc|điều chỉnh thông tin
+|bổ sung hồ sơ|liên thông điện tử|trực tuyến toàn trình|khu vực biên giới
+|khi sắp xếp đơn vị hành chính|do thiên tai lũ lụt|theo diện ưu tiên|theo thủ tục rút gọn
+|trường hợp đặc biệt|thay đổi nơi đăng ký|gia hạn hiệu lực|ủy quyền nộp thay
+|nộp qua bưu chính công ích|tại bộ phận một cửa|hồ sơ giấy chuyển sang điện tử
+"""
+
+
+def _options(block: str) -> list[str]:
+    return [" ".join(s.split()) for s in block.split("|")]
+
+
+def _key(text: str) -> str:
+    """The checker's identity of a name or alias: its accent-free words."""
+    return " ".join(fold(w) for w in words(text))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def scaled_knowledge(kb: KnowledgeBase, size: int, seed: int = SEED) -> tuple[KnowledgeBase, int]:
+    """The shipped procedures plus qualified variants of them; also the aliases left out."""
+    rng = random.Random(seed)
+    places, targets, subcases = _options(PLACES), _options(TARGETS), _options(SUBCASES)
+    base = kb.procedures
+    copies = math.ceil(size / len(base)) - 1  # variants of each shipped procedure
+    taken = {_key(t) for p in base for t in (p.name, *p.aliases)}
+    dropped = 0
+    out: list[Procedure] = list(base)
+    for bi, proc in enumerate(base):
+        pools = {
+            "place": rng.sample(places, len(places)),
+            "target": rng.sample(targets, len(targets)),
+            "subcase": rng.sample(subcases, len(subcases)),
+            "combine": rng.sample([o for o in base if o is not proc], len(base) - 1),
+        }
+        kinds = list(pools)
+        v = 0
+        while v < copies and len(out) < size:
+            kind = kinds[(v + bi) % len(kinds)]
+            pool = pools[kind]
+            if not pool:
+                kinds.remove(kind)
+                continue
+            pick = pool.pop()
+            n = len(proc.aliases)
+            kept = rng.sample(proc.aliases, rng.randint(max(1, n // 3), min(8, n - 1)))
+            if isinstance(pick, Procedure):
+                name = f"{proc.name} kết hợp {_lower_first(pick.name)}"
+                other = rng.sample(pick.aliases, min(len(kept), len(pick.aliases)))
+                aliases = [f"{a} và {o}" for a, o in zip(kept, other, strict=False)]
+            elif kind == "place":
+                short = pick.split(" ", 1)[1]
+                name = f"{proc.name} tại {pick}"
+                aliases = [f"{a} {pick}" if i % 2 else f"{a} ở {short}" for i, a in enumerate(kept)]
+            else:
+                name = f"{proc.name} {pick}"
+                aliases = [f"{a} {pick}" for a in kept]
+            if _key(name) in taken:
+                continue  # try the next qualifier
+            taken.add(_key(name))
+            unique = []
+            for alias in aliases:
+                if _key(alias) in taken:
+                    dropped += 1
+                    continue
+                taken.add(_key(alias))
+                unique.append(alias)
+            v += 1
+            update = {"id": f"{proc.id}-v{v}", "name": name, "aliases": unique}
+            out.append(proc.model_copy(update=update))
+    scaled = dataclasses.replace(kb, procedures=tuple(out), version=f"{kb.version}-x{len(out)}")
+    return scaled, dropped
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+
+def median_ms(fn: Callable[[], object], runs: int = BUILD_RUNS) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - started)
+    return statistics.median(samples) / 1e6
+
+
+def build_memory(kb: KnowledgeBase) -> tuple[float, float, Understander]:
+    """Peak and retained MiB of Python allocations while building an Understander (returned)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    understander = Understander(kb)
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - before) / 2**20, (current - before) / 2**20, understander
+
+
+def timed_pass(fn: Callable[[str], object], texts: Sequence[str]) -> tuple[list[int], list[object]]:
+    timings, results = [], []
+    for text in texts:
+        started = time.perf_counter_ns()
+        result = fn(text)
+        timings.append(time.perf_counter_ns() - started)
+        results.append(result)
+    return timings, results
+
+
+def latency(fn: Callable[[str], object], texts: Sequence[str]) -> tuple[list[int], list[int], list]:
+    """Warm-up pass (timed, results kept), then timings of enough passes for MIN_TIMINGS."""
+    gc.collect()
+    first, results = timed_pass(fn, texts)
+    timings: list[int] = []
+    for _ in range(math.ceil(MIN_TIMINGS / len(texts))):
+        timings += timed_pass(fn, texts)[0]
+    return first, timings, results
+
+
+def percentiles(timings_ns: Iterable[int]) -> tuple[int, float, float, float, float]:
+    data = sorted(timings_ns)
+
+    def rank(p: float) -> float:
+        return data[max(0, math.ceil(p / 100 * len(data)) - 1)] / 1e6
+
+    return len(data), rank(50), rank(95), rank(99), data[-1] / 1e6
+
+
+def top1(predicted: Sequence[str | None], rows: Sequence[dict]) -> tuple[float, int, int]:
+    pairs = [(p, r["procedure"]) for p, r in zip(predicted, rows, strict=True)]
+    asked = [(p, want) for p, want in pairs if want is not None]
+    ok = sum(p == want for p, want in asked)
+    return ok / max(len(asked), 1), ok, len(asked)
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def main() -> None:
+    started_run = time.perf_counter()
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
+    texts = [r["text"] for r in rows]
+    proc_index = [i for i, r in enumerate(rows) if r["intent"] == "procedure" and r["procedure"]]
+    proc_rows = [rows[i] for i in proc_index]
+    now = dt.datetime.now().astimezone()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    print(f"Matching benchmark — {now:%Y-%m-%d %H:%M:%S %Z}")
+    print(
+        f"machine: {os.cpu_count()} CPUs ({affinity} usable), {platform.machine()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+    print(
+        f"python {platform.python_version()} ({platform.python_implementation()}), "
+        f"rapidfuzz {rapidfuzz.__version__}"
+    )
+    print(
+        f"dev set: {QUESTIONS.relative_to(ROOT)}, {len(rows)} messages, "
+        f"{len(proc_rows)} procedure questions"
+    )
+
+    # 1. load and index build -------------------------------------------------------------
+    shipped = load_knowledge(KNOWLEDGE)
+    gen_started = time.perf_counter_ns()
+    scaled, dropped = scaled_knowledge(shipped, SCALED_SIZE)
+    gen_ms = (time.perf_counter_ns() - gen_started) / 1e6
+    bases = {"shipped": shipped, "scaled": scaled}
+    gc.collect()
+    load_ms = median_ms(lambda: load_knowledge(KNOWLEDGE))
+    gc.collect()
+    both_ms = median_ms(lambda: Understander(load_knowledge(KNOWLEDGE)))
+    build_ms, memory, understanders = {}, {}, {}
+    for label, kb in bases.items():
+        gc.collect()
+        build_ms[label] = median_ms(lambda kb=kb: Understander(kb))
+        *memory[label], understanders[label] = build_memory(kb)
+    gc.collect()
+    print()
+    print("Knowledge bases                               shipped      scaled")
+    rows_kb = [
+        ("procedures", *(len(kb.procedures) for kb in bases.values())),
+        (
+            "names + aliases indexed",
+            *(len(u.index._phrases) for u in understanders.values()),
+        ),
+        (
+            "distinct words in names/aliases",
+            *(len(u.index._vocab_set) for u in understanders.values()),
+        ),
+        ("features (words + word pairs)", *(len(u.index.idf) for u in understanders.values())),
+        ("aliases left out as duplicates", "-", dropped),
+        ("generated in memory (ms)", "-", f"{gen_ms:.0f}"),
+    ]
+    for name, a, b in rows_kb:
+        print(f"  {name:<40} {a!s:>9} {b!s:>11}")
+
+    print()
+    print(f"1. Load and index build (median of {BUILD_RUNS} runs)   shipped (40)  scaled (2,000)")
+    print(f"  {'load_knowledge(knowledge/)':<44} {load_ms:>9.1f} ms {'-':>13}")
+    print(
+        f"  {'Understander(kb): index build':<44} {build_ms['shipped']:>9.1f} ms"
+        f" {build_ms['scaled']:>10.1f} ms"
+    )
+    print(f"  {'load + index build':<44} {both_ms:>9.1f} ms {'-':>13}")
+    print(
+        f"  {'index build, tracemalloc peak':<44} {memory['shipped'][0]:>8.2f} MiB"
+        f" {memory['scaled'][0]:>9.2f} MiB"
+    )
+    print(
+        f"  {'index built, still allocated':<44} {memory['shipped'][1]:>8.2f} MiB"
+        f" {memory['scaled'][1]:>9.2f} MiB"
+    )
+    gc.collect()
+
+    # 2. and 3. per-message latency ---------------------------------------------------------
+    lat_rows: list[tuple[str, str, tuple]] = []
+    predictions: dict[tuple[str, str], list[str | None]] = {}
+    for label, kb in bases.items():
+        understander = understanders.pop(label)  # not used yet: its typo cache is empty
+        ids = {p.name: p.id for p in kb.procedures}
+        names = [p.name for p in kb.procedures]
+        folded_names = [fold(n) for n in names]
+        folded_ids = [p.id for p in kb.procedures]
+
+        def ours(text: str, u: Understander = understander) -> str | None:
+            best = u.understand(text).best
+            return best.id if best else None
+
+        def plain(text: str, names: list[str] = names, ids: dict = ids) -> str | None:
+            hit = process.extractOne(text, names)
+            return ids[hit[0]] if hit else None
+
+        def folded(
+            text: str, choices: list[str] = folded_names, ids: list[str] = folded_ids
+        ) -> str | None:
+            hit = process.extractOne(fold(text), choices, scorer=fuzz.token_set_ratio)
+            return ids[hit[2]] if hit else None
+
+        methods = {
+            "understand()": ours,
+            "extractOne WRatio": plain,
+            "fold + token_set_ratio": folded,
+        }
+        for method, fn in methods.items():
+            first, timings, results = latency(fn, texts)
+            lat_rows.append((method, label, percentiles(timings)))
+            if method == "understand()":
+                lat_rows.append(("understand(), first pass", label, percentiles(first)))
+            predictions[(method, label)] = [results[i] for i in proc_index]
+        del understander
+        gc.collect()
+
+    print()
+    print("2-3. Per-message latency, ms (nearest rank)")
+    print(
+        f"  {'method':<26} {'base':<8} {'timings':>8} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}"
+    )
+    order = ["understand()", "understand(), first pass", "extractOne WRatio"]
+    order.append("fold + token_set_ratio")
+    for method in order:
+        for method_, label, (n, p50, p95, p99, top) in lat_rows:
+            if method_ == method:
+                print(
+                    f"  {method:<26} {label:<8} {n:>8} {p50:>8.3f} {p95:>8.3f} {p99:>8.3f}"
+                    f" {top:>8.3f}"
+                )
+
+    print()
+    print(f"3. Top-1 accuracy on the {len(proc_rows)} procedure questions   shipped (40)  scaled")
+    for method in ("understand()", "extractOne WRatio", "fold + token_set_ratio"):
+        cells = []
+        for label in bases:
+            acc, ok, n = top1(predictions[(method, label)], proc_rows)
+            cells.append(f"{acc:6.1%} {f'({ok}/{n})':>9}")
+        print(f"  {method:<44} {cells[0]:>16} {cells[1]:>16}")
+    print()
+    print(f"total run time {time.perf_counter() - started_run:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Accuracy of the matcher on labelled messages: top-1 procedure, intent and aspect, by style."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.understanding import Understander
+
+
+@dataclass
+class Scores:
+    """Counts behind the accuracy figures, and the misses for inspection."""
+
+    messages: int = 0
+    procedure_questions: int = 0
+    top1_hits: int = 0
+    intent_hits: int = 0
+    other_messages: int = 0  # complaint, help and none
+    other_hits: int = 0
+    aspect_hits: int = 0
+    by_style: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def top1(self) -> float:
+        return self.top1_hits / max(self.procedure_questions, 1)
+
+    @property
+    def intent(self) -> float:
+        return self.intent_hits / max(self.messages, 1)
+
+    @property
+    def intent_non_procedure(self) -> float:
+        return self.other_hits / max(self.other_messages, 1)
+
+    @property
+    def aspect(self) -> float:
+        return self.aspect_hits / max(self.procedure_questions, 1)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def evaluate(understander: Understander, rows: Iterable[Mapping[str, Any]]) -> Scores:
+    """Score every labelled row (`text`, `intent`, `procedure`, `aspect`, `style`)."""
+    s = Scores()
+    for row in rows:
+        u = understander.understand(row["text"])
+        s.messages += 1
+        intent_ok = u.intent == row["intent"]
+        s.intent_hits += intent_ok
+        if not intent_ok:
+            s.misses.append(f"INTENT want {row['intent']:<9} got {u.intent:<9} {row['text']}")
+        if row["intent"] != "procedure":
+            s.other_messages += 1
+            s.other_hits += intent_ok
+            continue
+        top = u.best.id if u.best else None
+        hit = top == row["procedure"]
+        s.procedure_questions += 1
+        s.top1_hits += hit
+        style = s.by_style[row.get("style", "?")]
+        style["n"] += 1
+        style["ok"] += hit
+        aspect = u.aspect if u.aspect != "legal" else "general"
+        s.aspect_hits += aspect == row["aspect"]
+        if not hit:
+            s.misses.append(f"TOP1   want {row['procedure']:<22} got {top} {row['text']}")
+    return s

@@ -1,0 +1,73 @@
+"""What the matcher understands of the kinds of messages the issue names."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import load_knowledge
+from bot.understanding import Understander
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+@pytest.fixture(scope="module")
+def u() -> Understander:
+    return Understander(load_knowledge(KNOWLEDGE))
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure", "aspect"),
+    [
+        ("lam cccd mat bn tien", "can-cuoc", "fee"),
+        ("giấy độc thân xin ở đâu dzậy", "xac-nhan-hon-nhan", "where"),
+        ("so do lan dau can giay to j", "gcn-lan-dau", "documents"),
+        ("làm hộ chiếu mất mấy ngày", "ho-chieu", "time"),
+        ("dang ky tam tru online duoc ko", "tam-tru", "online"),
+        ("thủ tục khiếu nại thế nào", "khieu-nai", "general"),
+    ],
+)
+def test_issue_examples(u: Understander, text: str, procedure: str, aspect: str):
+    got = u.understand(text)
+    assert (got.intent, got.best and got.best.id, got.aspect) == ("procedure", procedure, aspect)
+
+
+def test_nfd_input_and_old_tone_placement_match_alike(u: Understander):
+    text = "Thủ tục đăng ký kết hôn cần giấy tờ gì"
+    nfd = u.understand(unicodedata.normalize("NFD", text))
+    assert nfd.best and nfd.best.id == "ket-hon"
+    assert u.understand(text).best == nfd.best
+    old_style = u.understand("hồ sơ hưởng trợ cấp xã hội cho người khuyết tật nặng (hoà nhập)")
+    new_style = u.understand("hồ sơ hưởng trợ cấp xã hội cho người khuyết tật nặng (hòa nhập)")
+    assert old_style.best == new_style.best and old_style.best is not None
+
+
+def test_a_report_is_a_complaint_but_asking_how_to_complain_is_a_procedure(u: Understander):
+    assert u.understand("cán bộ xã đòi tiền mới làm hồ sơ").intent == "complaint"
+    assert u.understand("đèn đường trước nhà tôi hư cả tháng nay").intent == "complaint"
+    asked = u.understand("muốn tố cáo cán bộ thì nộp đơn ở đâu")
+    assert (asked.intent, asked.best and asked.best.id) == ("procedure", "to-cao")
+
+
+def test_tones_separate_words_that_folding_merges(u: Understander):
+    # "lạm thu" (over-charging) is a complaint cue; "làm thủ tục" is not.
+    assert u.understand("làm thủ tục nhận con có mất phí không").intent == "procedure"
+    assert u.understand("xã lạm thu tiền của dân").intent == "complaint"
+
+
+def test_greetings_help_and_off_topic(u: Understander):
+    assert u.understand("chào em").intent == "help"
+    assert u.understand("bot này dùng sao vậy").intent == "help"
+    assert u.understand("gặp cán bộ").wants_human
+    assert u.understand("giá vàng hôm nay bao nhiêu").intent == "none"
+    assert u.understand("😀😀").intent == "none"
+
+
+def test_follow_up_has_an_aspect_but_no_procedure(u: Understander):
+    got = u.understand("còn lệ phí?")
+    assert (got.intent, got.aspect, got.matches) == ("procedure", "fee", [])
+
+
+def test_typos_and_run_together_words_are_rescued(u: Understander):
+    assert u.understand("dang ky khaisinh").best.id == "khai-sinh"
+    assert u.understand("ly lich tu phapp").best.id == "ly-lich-tu-phap"
