@@ -41,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command or ("run" if settings.token else "chat")
+    if command == "chat":
+        logging.getLogger().setLevel(logging.WARNING)  # the terminal is the chat window
     if command == "check":
         return check(args.dir or settings.knowledge_dir)
     if command == "ask":
