@@ -11,13 +11,18 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot import texts
-from bot.context import CONTEXT_TYPES, BotData
+from bot.casework import CaseService
+from bot.complaint_flow import ComplaintFlow
+from bot.context import CONTEXT_TYPES, BotContext, BotData
 from bot.knowledge.loader import load_knowledge
+from bot.notify import OutboxWorker
+from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
+from bot.storage.complaint_repo import ComplaintStore
 from bot.storage.db import make_engine, migrate
-from bot.storage.repositories import SqlStore
+from bot.sweep import sweep_overdue
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,19 @@ LOCAL_TOKEN = "0:local-terminal-chat"  # stands in for a token when nothing talk
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Publish the Vietnamese command descriptions (the "/" menu in Telegram's apps)."""
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+
+
+async def _deliver(context: BotContext) -> None:
+    """Repeating job: send what the outbox holds (the worker claims rows in the database)."""
+    await context.bot_data.outbox.deliver_once(context.bot)
+
+
+async def _sweep(context: BotContext) -> None:
+    """Repeating job: reminders, escalations and apologies as deadlines come and go."""
+    report = await sweep_overdue(context.bot_data.cases)
+    if report.escalated or report.reminded:
+        log.info("sweep: %s", report)
+        context.bot_data.wake_outbox(context)
 
 
 def build_application(
@@ -40,7 +58,9 @@ def build_application(
     knowledge = Knowledge.build(load_knowledge(settings.knowledge_dir))
     engine = make_engine(settings.database_url)
     migrate(engine)
-    store = SqlStore(engine)
+    store = ComplaintStore(engine)
+    clock = clock or SystemClock()
+    kb = knowledge.kb
 
     builder = (
         ApplicationBuilder()
@@ -67,8 +87,19 @@ def build_application(
     data: BotData = app.bot_data
     data.settings = settings
     data.questions = QuestionService(
-        knowledge, store, clock or SystemClock(), followup_seconds=settings.followup_seconds
+        knowledge, store, clock, followup_seconds=settings.followup_seconds
     )
+    data.flow = ComplaintFlow(kb, store, clock)
+    data.cases = CaseService(kb, store, clock)
+    data.desk = OfficialDesk(data.cases)
+    data.outbox = OutboxWorker(data.cases)
     handlers.register(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _deliver, interval=settings.outbox_interval_seconds, first=1, name="outbox"
+        )
+        app.job_queue.run_repeating(
+            _sweep, interval=settings.sweep_interval_seconds, first=5, name="sweep"
+        )
     log.info("knowledge %s: %d procedures", knowledge.kb.version, len(knowledge.kb.procedures))
     return app

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from html import escape
 
 from bot import texts
-from bot.knowledge.schema import Fee, KnowledgeBase, Office, Procedure, Sourced
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.schema import Fee, Office, Procedure, Sourced
 
 SECTIONS = ("documents", "fee", "time", "where", "online", "legal")
 PROVINCE_CENTRE = "tt-pvhcc-tinh"  # the office whose hotline the bot gives by default

@@ -43,6 +43,7 @@ class LocalBotApi(BaseRequest):
     listeners: list[Callable[[Call], None]] = field(default_factory=list)
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    blocked: set[int] = field(default_factory=set)  # chats that answer 403, as a blocked bot
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
     @property
@@ -68,6 +69,14 @@ class LocalBotApi(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(name, params)
+        if "chat_id" in params and int(params["chat_id"]) in self.blocked:
+            self.calls.append(call)
+            error = {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+            return 403, json.dumps(error).encode()
         call.result = self._result(name, params)
         self.calls.append(call)
         for listener in self.listeners:

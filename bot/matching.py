@@ -13,7 +13,7 @@ from itertools import pairwise
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.schema import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase
 from bot.text_vi import Expander, key_tokens, make_synonym
 
 # Common Vietnamese words (accent-free) that are never typos of a procedure word: correcting

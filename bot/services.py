@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Protocol
 
-from bot.knowledge.schema import KnowledgeBase, Procedure
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.schema import Procedure
 from bot.matching import ProcedureMatch
 from bot.ports import Clock, ConversationStore, QuestionRecord, QuestionStore
 from bot.understanding import Understander, Understanding

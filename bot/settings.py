@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Seconds a chat's "last procedure" stays the subject of follow-ups such as "còn lệ phí?".
     followup_seconds: int = Field(default=1800, ge=0)
+    # How often the outbox is delivered and deadlines are swept, in seconds.
+    outbox_interval_seconds: float = Field(default=2.0, gt=0)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
 

@@ -52,9 +52,13 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d")
 
 
+# Markup pasted or typed into a message ("<b>", "</script>") is not what the citizen said.
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]{0,15}(\s[^<>]{0,200})?/?>")
+
+
 def words(text: str) -> list[str]:
-    """Lower-case NFC words of a text (letters and digits; punctuation and emoji dropped)."""
-    lowered = unicodedata.normalize("NFC", clean(text).casefold())
+    """Lower-case NFC words of a text (letters and digits; punctuation, emoji, tags dropped)."""
+    lowered = unicodedata.normalize("NFC", _TAG.sub(" ", clean(text)).casefold())
     return [_unstretch(w) for w in _WORD.findall(lowered)]
 
 

@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.knowledge.schema import CueSet, KnowledgeBase
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.schema import CueSet
 from bot.matching import ProcedureIndex, ProcedureMatch, Ranking, expander_for, phrases_in
 from bot.text_vi import Expander, fold, is_accented, key_tokens, tone_key, words
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from handlers import errors, fallback, questions, start
+from handlers import complaints as complaint_flow
+from handlers import errors, officials, questions, router, start, tracking
 
 
 def _button(label: str) -> filters.BaseFilter:
@@ -15,22 +16,29 @@ def _button(label: str) -> filters.BaseFilter:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler; order matters: commands and menu buttons before free text."""
     new = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
+    private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=new))
     app.add_handler(CommandHandler(["help", "huongdan"], start.help_command, filters=new))
     app.add_handler(CommandHandler("thutuc", start.browse, filters=new))
     app.add_handler(CommandHandler("phananh", start.complaint_entry, filters=new))
+    app.add_handler(CommandHandler("tracuu", tracking.track, filters=new))
+    app.add_handler(CommandHandler("myid", officials.myid, filters=new))
     app.add_handler(MessageHandler(_button(texts.MENU_HELP), start.help_command))
     app.add_handler(MessageHandler(_button(texts.MENU_PROCEDURES), start.browse))
     app.add_handler(MessageHandler(_button(texts.MENU_COMPLAINT), start.complaint_entry))
-    app.add_handler(MessageHandler(_button(texts.MENU_TRACK), start.complaint_entry))
+    app.add_handler(MessageHandler(_button(texts.MENU_TRACK), tracking.my_cases))
     app.add_handler(MessageHandler(_button(texts.MENU_HUMAN), start.human))
-    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, questions.on_text))
+    # Officials answer in groups by replying to the bot; citizens write in private.
+    app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, router.on_text))
+    media = filters.PHOTO | filters.LOCATION | filters.CONTACT
+    app.add_handler(MessageHandler(new & private & media, router.on_media))
     app.add_handler(
-        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, fallback.non_text)
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, router.on_media)
     )
     # An unknown command gets the help text rather than silence.
-    app.add_handler(
-        MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE, start.help_command)
-    )
+    app.add_handler(MessageHandler(new & filters.COMMAND & private, start.help_command))
+    app.add_handler(CallbackQueryHandler(complaint_flow.on_button, pattern=r"^c\|"))
+    app.add_handler(CallbackQueryHandler(officials.on_button, pattern=r"^o\|"))
+    app.add_handler(CallbackQueryHandler(tracking.on_rating, pattern=r"^r\|"))
     app.add_handler(CallbackQueryHandler(questions.on_button))
     app.add_error_handler(errors.on_error)

@@ -9,7 +9,7 @@ from bot import texts
 from bot.cards import card, e, section_text
 from bot.context import BotContext
 from bot.services import Answer
-from handlers import keyboards
+from handlers import complaints, keyboards
 from handlers.common import hotline_html, is_private, reply
 
 
@@ -59,6 +59,8 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
             answer.choices, answer.aspect, answer.question_id, answer.forward_token
         )
         await reply(message, texts.DID_YOU_MEAN, markup)
+    elif answer.kind == "complaint" and is_private(update):
+        await complaints.start(update, context, description=message.text)
     elif answer.kind == "complaint":
         await reply(message, texts.COMPLAINT_NOTE.format(hotline=hotline_html(context)))
     elif answer.kind == "greeting":

@@ -7,8 +7,8 @@ from telegram import Update
 from bot import texts
 from bot.cards import e
 from bot.context import BotContext
-from handlers import keyboards
-from handlers.common import hotline_html, reply
+from handlers import complaints, keyboards
+from handlers.common import hotline_html, is_private, reply
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -35,8 +35,12 @@ async def browse(update: Update, context: BotContext) -> None:
 
 
 async def complaint_entry(update: Update, context: BotContext) -> None:
-    """/phananh and the Gửi phản ánh button: where to send a report."""
-    if update.effective_message:
+    """/phananh and the Gửi phản ánh button: the filing flow (in groups, where to file)."""
+    if update.effective_message is None:
+        return
+    if is_private(update):
+        await complaints.start(update, context)
+    else:
         await reply(
             update.effective_message, texts.COMPLAINT_NOTE.format(hotline=hotline_html(context))
         )

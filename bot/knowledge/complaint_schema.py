@@ -63,6 +63,8 @@ class Routing(Strict):
 
     categories: list[Category] = Field(min_length=1)
     rules: list[Route] = Field(min_length=1)
+    # Receives a case when no rule applies or the rule's official is the one reported.
+    default_official: Id
     # The officials' group told about failed deliveries and unexpected errors (optional).
     operators_chat_id: int | None = None
 

@@ -12,10 +12,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.checks import cross_check
+from bot.knowledge.complaint_checks import complaint_problems
+from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
-from bot.knowledge.schema import Intents, KnowledgeBase, Office, Procedure, SynonymEntry
+from bot.knowledge.schema import Intents, Office, Procedure, SynonymEntry
 
 
 def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
@@ -118,7 +121,29 @@ def _load_list(
     return out
 
 
-REQUIRED_FILES = ("offices.yaml", "synonyms.yaml", "intents.yaml")
+REQUIRED_FILES = (
+    "offices.yaml",
+    "synonyms.yaml",
+    "intents.yaml",
+    "communes.yaml",
+    "officials.yaml",
+    "routing.yaml",
+    "deadlines.yaml",
+    "calendar.yaml",
+)
+# Files holding one mapping (the others hold a list of entries).
+SINGLE_FILES: dict[str, type[BaseModel]] = {
+    "intents.yaml": Intents,
+    "routing.yaml": Routing,
+    "deadlines.yaml": Deadlines,
+    "calendar.yaml": Calendar,
+}
+LIST_FILES: dict[str, type[BaseModel]] = {
+    "offices.yaml": Office,
+    "synonyms.yaml": SynonymEntry,
+    "communes.yaml": Commune,
+    "officials.yaml": Official,
+}
 
 
 def load_knowledge(root: Path | str) -> KnowledgeBase:
@@ -144,35 +169,43 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
             Problem("procedures/", 1, "", "chưa có tệp thủ tục nào (procedures/*.yaml)")
         )
 
-    procedures: list[tuple[Procedure, Located]] = []
-    offices: list[tuple[Office, Located]] = []
-    synonyms: list[tuple[SynonymEntry, Located]] = []
-    intents: Intents | None = None
+    procedures: list[tuple[Any, Located]] = []
+    lists: dict[str, list[tuple[Any, Located]]] = {name: [] for name in LIST_FILES}
+    singles: dict[str, tuple[Any, Located]] = {}
     for name, located in parsed.items():
         if located.data is None:
             continue  # an empty file: nothing to load, not an error
         if name.startswith("procedures/"):
             procedures += _load_list(located, Procedure, problems)
-        elif name == "offices.yaml":
-            offices = _load_list(located, Office, problems)
-        elif name == "synonyms.yaml":
-            synonyms = _load_list(located, SynonymEntry, problems)
-        elif name == "intents.yaml":
-            intents, errs = validate(Intents, located, None)
+        elif name in LIST_FILES:
+            lists[name] = _load_list(located, LIST_FILES[name], problems)
+        elif name in SINGLE_FILES:
+            value, errs = validate(SINGLE_FILES[name], located, None)
             problems.extend(errs)
+            if value is not None:
+                singles[name] = (value, located)
         else:
             problems.append(
                 Problem(name, 1, "", "tệp không rõ dùng để làm gì; hãy đổi tên hoặc xóa")
             )
 
-    problems += cross_check(procedures, offices, synonyms)
-    if problems or intents is None:
-        raise KnowledgeError(problems or [Problem("intents.yaml", 1, "", "thiếu tệp bắt buộc")])
+    problems += cross_check(procedures, lists["offices.yaml"], lists["synonyms.yaml"])
+    problems += complaint_problems(
+        lists["communes.yaml"], lists["officials.yaml"], singles.get("routing.yaml")
+    )
+    missing = [n for n in SINGLE_FILES if n not in singles]
+    if problems or missing:
+        raise KnowledgeError(problems or [Problem(n, 1, "", "tệp trống") for n in missing])
     return KnowledgeBase(
         procedures=tuple(p for p, _ in procedures),
-        offices={o.id: o for o, _ in offices},
-        synonyms=tuple(s for s, _ in synonyms),
-        intents=intents,
+        offices={o.id: o for o, _ in lists["offices.yaml"]},
+        synonyms=tuple(s for s, _ in lists["synonyms.yaml"]),
+        intents=singles["intents.yaml"][0],
+        communes={c.id: c for c, _ in lists["communes.yaml"]},
+        officials={o.id: o for o, _ in lists["officials.yaml"]},
+        routing=singles["routing.yaml"][0],
+        deadlines=singles["deadlines.yaml"][0],
+        calendar=singles["calendar.yaml"][0],
         version=digest.hexdigest()[:12],
     )
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -169,26 +166,3 @@ _WS = re.compile(r"\s+")
 def clean_line(text: str) -> str:
     """Collapse runs of white space so editors' line wrapping never shows in answers."""
     return _WS.sub(" ", text).strip()
-
-
-@dataclass(frozen=True)
-class KnowledgeBase:
-    """Everything the bot knows, validated and cross-checked; replaced whole on reload."""
-
-    procedures: tuple[Procedure, ...]
-    offices: Mapping[str, Office]
-    synonyms: tuple[SynonymEntry, ...]
-    intents: Intents
-    version: str = ""
-
-    @cached_property
-    def by_id(self) -> Mapping[str, Procedure]:
-        return {p.id: p for p in self.procedures}
-
-    @cached_property
-    def groups(self) -> list[tuple[str, list[Procedure]]]:
-        """Procedures by group, in the order the files list them (for browsing menus)."""
-        out: dict[str, list[Procedure]] = {}
-        for p in self.procedures:
-            out.setdefault(p.group, []).append(p)
-        return list(out.items())

@@ -1,0 +1,359 @@
+"""Use cases of a filed case: filing, tracking, officials' actions, rating and reopening.
+
+Every change goes through `ComplaintStore.change` with the version the actor saw, so two
+officials pressing at once cannot both act; every message leaves through the outbox in the same
+transaction as the change that causes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+
+from bot import complaint_texts as t
+from bot.complaints import (
+    CaseClock,
+    Status,
+    due_after,
+    initial_deadlines,
+    named_official,
+    new_code,
+    official_for_user,
+    route,
+    working_days_left,
+)
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.complaint_schema import Official
+from bot.ports import Clock
+from bot.storage.complaint_models import Complaint, ComplaintDraft
+from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
+from bot.workdays import VN_TZ, WorkCalendar
+
+SEP = "|"
+RATING_STARS = "⭐"
+
+
+def fmt_date(moment: datetime) -> str:
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y")
+
+
+def calendar_of(kb: KnowledgeBase) -> WorkCalendar:
+    return WorkCalendar(
+        days_off=[d.date for d in kb.calendar.days_off],
+        working_days=[d.date for d in kb.calendar.working_days],
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The reply to the person who acted, and whether anything changed."""
+
+    text: str
+    changed: bool = False
+    buttons: list[list[tuple[str, str]]] | None = None
+    force_reply: bool = False
+
+
+class CaseService:
+    """Cases after filing; knows the rules, the officials and the outbox, never Telegram."""
+
+    def __init__(self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock) -> None:
+        self.kb = kb
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar_of(kb)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @property
+    def officials(self) -> dict[str, Official]:
+        return dict(self.kb.officials)
+
+    def type_name(self, c: Complaint | ComplaintDraft) -> str:
+        return self.kb.deadlines.types[c.type].name  # type: ignore[index]
+
+    def category_name(self, category: str | None) -> str:
+        return next((x.name for x in self.kb.routing.categories if x.id == category), "—")
+
+    def commune_name(self, commune_id: str | None) -> str:
+        commune = self.kb.communes.get(commune_id or "")
+        return commune.name if commune else "—"
+
+    def chat_of(self, official_id: str) -> int | None:
+        o = self.kb.officials.get(official_id)
+        return (o.chat_id or o.telegram_id) if o else None
+
+    def clock_of(self, c: Complaint) -> CaseClock:
+        assert c.id is not None
+        return CaseClock(
+            c.id,
+            c.type,
+            Status(c.status),
+            c.assigned_official_id,
+            c.ack_due,
+            c.resolve_due,
+            c.extended_days,
+        )
+
+    def next_up(self, c: Complaint) -> str:
+        """The official above the assigned one, skipping the person reported in a tố cáo."""
+        current = self.kb.officials[c.assigned_official_id].supervisor
+        while current is not None and current == c.accused_official_id:
+            current = self.kb.officials[current].supervisor
+        return current or c.assigned_official_id
+
+    def may_act(self, user_id: int, c: Complaint) -> str | None:
+        """The acting official's id if they are assigned or above (never the accused)."""
+        actor = official_for_user(user_id, self.kb.officials)
+        if actor is None or actor == c.accused_official_id:
+            return None
+        current: str | None = c.assigned_official_id
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            if current == actor:
+                return actor
+            seen.add(current)
+            current = self.kb.officials[current].supervisor
+        return None
+
+    def case_text(self, c: Complaint) -> str:
+        """The full case, with personal details, for the officials in charge."""
+        if c.anonymous or not c.full_name:
+            sender = "Ẩn danh"
+        else:
+            sender = f"{escape(c.full_name)} – {escape(c.phone or 'không có số')}"
+        accused = f"Người bị tố cáo: {escape(c.accused)}\n" if c.accused else ""
+        extras = ""
+        if c.photos:
+            extras += f"Ảnh: {len(c.photos)} ảnh đính kèm\n"
+        if c.latitude is not None:
+            extras += f"Vị trí: {c.latitude:.5f}, {c.longitude:.5f}\n"
+        return t.OFFICIAL_NEW.format(
+            type_name=self.type_name(c),
+            code=c.code,
+            category=escape(self.category_name(c.category)),
+            commune=escape(self.commune_name(c.commune_id)),
+            sender=sender,
+            accused=accused,
+            description=escape(c.description),
+            extras=extras,
+            ack_due=fmt_date(c.ack_due),
+            resolve_due=fmt_date(c.resolve_due),
+        )
+
+    def official_buttons(self, c: Complaint) -> list[list[list[str]]]:
+        def b(label: str, action: str) -> list[str]:
+            return [label, SEP.join(("o", action, c.code))]
+
+        return [
+            [b(t.BTN_ACK, "ack"), b(t.BTN_ANSWER, "ans")],
+            [b(t.BTN_TRANSFER, "tr"), b(t.BTN_EXTEND, "ext")],
+            [b(t.BTN_RESOLVE, "res"), b(t.BTN_ERROR, "err")],
+        ]
+
+    def to_official(
+        self,
+        official_id: str,
+        text: str,
+        c: Complaint,
+        purpose: str,
+        key: str | None = None,
+        buttons: bool = True,
+    ) -> list[Outgoing]:
+        """A message to an official; with no chat on file it goes to the operators' group."""
+        chat = self.chat_of(official_id) or self.kb.routing.operators_chat_id
+        if chat is None:
+            return []
+        return [
+            Outgoing(
+                chat_id=chat,
+                text=text,
+                purpose=purpose,
+                buttons=self.official_buttons(c) if buttons else None,
+                official_id=official_id,
+                key=key,
+            )
+        ]
+
+    def to_citizen(
+        self,
+        c: Complaint,
+        text: str,
+        purpose: str,
+        key: str | None = None,
+        buttons: list[list[list[str]]] | None = None,
+    ) -> Outgoing:
+        return Outgoing(c.citizen_chat_id, text, purpose, buttons=buttons, key=key)
+
+    def describe_official(self, official_id: str) -> tuple[str, str, str]:
+        o = self.kb.officials[official_id]
+        return escape(o.full_name), escape(o.title), escape(o.office)
+
+    # -- filing --------------------------------------------------------------------------------
+
+    async def submit(self, draft: ComplaintDraft) -> tuple[str, Complaint | None]:
+        """File a complete draft: route it, set its deadlines, store it and notify, at once."""
+        rules = self.kb.deadlines.types.get(draft.type)  # type: ignore[arg-type]
+        complete = (
+            rules is not None
+            and draft.category
+            and draft.description
+            and (not rules.requires_identity or (draft.full_name and draft.phone))
+        )
+        if not complete:
+            return t.STALE_STEP, None
+        now = self.clock.now()
+        accused = named_official(draft.accused, self.kb.officials) if draft.accused else None
+        decision = route(
+            draft.category, draft.commune_id, accused, self.kb.routing, self.kb.officials
+        )
+        ack_due, resolve_due = initial_deadlines(draft.type, now, self.kb.deadlines, self.calendar)
+        code = new_code(draft.type)
+        complaint = Complaint(
+            code=code,
+            type=draft.type,
+            category=draft.category,
+            commune_id=draft.commune_id,
+            description=draft.description,
+            photos=list(draft.photos),
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            citizen_chat_id=draft.chat_id,
+            full_name=None if draft.anonymous else draft.full_name,
+            phone=None if draft.anonymous else draft.phone,
+            anonymous=draft.anonymous,
+            accused=draft.accused,
+            accused_official_id=accused,
+            assigned_official_id=decision.official_id,
+            status=Status.received,
+            received_at=now,
+            ack_due=ack_due,
+            resolve_due=resolve_due,
+        )
+        messages = self.to_official(
+            decision.official_id, self.case_text(complaint), complaint, "new_case"
+        )
+        change = Change(
+            actor="citizen",
+            action="filed",
+            detail=f"giao {decision.official_id} ({decision.reason})",
+            messages=messages,
+        )
+        filed = await self.store.file(complaint, change, lambda: new_code(draft.type))
+        name, title, office = self.describe_official(filed.assigned_official_id)
+        text = t.FILED.format(
+            type_name=self.type_name(filed).lower(),
+            code=filed.code,
+            official=name,
+            title=title,
+            office=office,
+            ack_due=fmt_date(filed.ack_due),
+            resolve_due=fmt_date(filed.resolve_due),
+            days_left=working_days_left(now, filed.resolve_due, self.calendar),
+        )
+        return text, filed
+
+    # -- citizens ------------------------------------------------------------------------------
+
+    def _left(self, due: datetime) -> str:
+        n = working_days_left(self.clock.now(), due, self.calendar)
+        if n > 0:
+            return t.DAYS_LEFT.format(n=n)
+        return t.DUE_TODAY if n == 0 else t.OVERDUE.format(n=-n)
+
+    async def track(self, code: str, chat_id: int) -> str:
+        """A case by code: everything for its citizen, only its status for anyone else."""
+        c = await self.store.by_code(code)
+        if c is None:
+            return t.TRACK_NOT_FOUND.format(code=escape(code))
+        name, title, _ = self.describe_official(c.assigned_official_id)
+        deadline = ""
+        if c.status != Status.resolved:
+            due = c.ack_due if c.status == Status.received else c.resolve_due
+            deadline = t.TRACK_DEADLINE.format(due=fmt_date(due), left=self._left(due))
+        text = t.TRACK_CARD.format(
+            type_name=self.type_name(c),
+            code=c.code,
+            status=t.STATUS_LABELS[c.status],
+            official=f"{name} ({title})",
+            deadline_line=deadline,
+        )
+        if c.citizen_chat_id != chat_id:
+            return text + t.TRACK_PUBLIC_NOTE
+        text += t.TRACK_DETAILS.format(
+            category=escape(self.category_name(c.category)),
+            commune=escape(self.commune_name(c.commune_id)),
+            description=escape(c.description[:800]),
+        )
+        assert c.id is not None
+        lines = [
+            f"• {fmt_date(e.at)} – {t.EVENT_LABELS.get(e.action, e.action)}"
+            for e in await self.store.history(c.id)
+            if e.action not in ("reminded",)
+        ]
+        return text + t.TRACK_HISTORY.format(lines="\n".join(lines))
+
+    async def my_cases(self, chat_id: int) -> str:
+        cases = await self.store.of_citizen(chat_id)
+        if not cases:
+            return t.MY_CASES_EMPTY
+        lines = [
+            t.MY_CASE_LINE.format(
+                code=c.code,
+                category=escape(self.category_name(c.category)),
+                status=t.STATUS_LABELS[c.status],
+            )
+            for c in cases
+        ]
+        return "\n".join([t.MY_CASES_TITLE, *lines, "", t.TRACK_ASK])
+
+    async def rate(self, chat_id: int, code: str, value: str) -> Outcome:
+        """A citizen's 1–5 rating, or "not solved" (reopen and escalate)."""
+        c = await self.store.by_code(code)
+        if c is None or c.citizen_chat_id != chat_id or c.status != Status.resolved:
+            return Outcome(t.NOT_YOURS)
+        assert c.id is not None
+        now = self.clock.now()
+        if value == "no":
+            up = self.next_up(c)
+            due = due_after(now, self.kb.deadlines.escalation_grace, self.calendar)
+            name, title, _ = self.describe_official(up)
+            reopened = c.model_copy(update={"assigned_official_id": up, "resolve_due": due})
+            official_text = t.OFFICIAL_REOPENED.format(
+                code=c.code, due=fmt_date(due), case=self.case_text(reopened)
+            )
+            change = Change(
+                values={
+                    "status": Status.acknowledged,
+                    "assigned_official_id": up,
+                    "resolve_due": due,
+                    "resolved_at": None,
+                    "escalation_level": c.escalation_level + 1,
+                },
+                actor="citizen",
+                action="reopened",
+                detail=f"chuyển {up}",
+                messages=self.to_official(up, official_text, reopened, "reopened"),
+            )
+            if not await self.store.change(c.id, c.version, change, now):
+                return Outcome(t.ALREADY_DONE)
+            return Outcome(
+                t.REOPENED.format(code=c.code, official=name, title=title, due=fmt_date(due)),
+                changed=True,
+            )
+        if c.rating is not None:
+            return Outcome(t.RATE_ALREADY)
+        stars = int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
+        if stars is None:
+            return Outcome(t.NOT_YOURS)
+        change = Change(
+            values={"rating": stars}, actor="citizen", action="rated", detail=str(stars)
+        )
+        if not await self.store.change(c.id, c.version, change, now):
+            return Outcome(t.ALREADY_DONE)
+        return Outcome(t.RATE_THANKS.format(stars=RATING_STARS * stars), changed=True)
+
+    def rating_buttons(self, code: str) -> list[list[list[str]]]:
+        stars = [[str(n), SEP.join(("r", code, str(n)))] for n in range(1, 6)]
+        return [stars, [[t.NOT_SOLVED, SEP.join(("r", code, "no"))]]]

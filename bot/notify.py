@@ -1,0 +1,136 @@
+"""Delivers the outbox to Telegram: honours RetryAfter, retries network errors with backoff,
+and when a chat is unreachable escalates the case and tells the operators' group.
+
+Messages are claimed in the database with a lease, so two instances never send the same one,
+and a crashed instance's claims are picked up once their lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import complaint_texts as t
+from bot.casework import CaseService
+from bot.complaints import Status
+from bot.storage.complaint_models import OutboxMessage
+from bot.storage.complaint_repo import Change, Outgoing
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = (2, 5, 15, 30, 60, 120, 300, 600)
+
+
+def _markup(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class OutboxWorker:
+    """One per bot instance; `deliver_once` is called by a repeating job."""
+
+    def __init__(self, cases: CaseService, worker_id: str | None = None) -> None:
+        self.cases = cases
+        self.store = cases.store
+        self.worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+    async def deliver_once(self, bot: Bot, limit: int = 20) -> DeliveryReport:
+        report = DeliveryReport()
+        now = self.cases.clock.now()
+        for message in await self.store.claim(self.worker, now, limit=limit):
+            await self._deliver(bot, message, report)
+        return report
+
+    async def _deliver(self, bot: Bot, m: OutboxMessage, report: DeliveryReport) -> None:
+        assert m.id is not None
+        now = self.cases.clock.now()
+        try:
+            await bot.send_message(m.chat_id, m.text, reply_markup=_markup(m.buttons))
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await self.store.retry(m.id, self.worker, now + timedelta(seconds=seconds), "429")
+            report.retried += 1
+        except Forbidden as exc:
+            await self._unreachable(m, str(exc))
+            report.failed += 1
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                await self._unreachable(m, str(exc))
+            else:
+                await self.store.failed(m.id, self.worker, str(exc))
+                await self._alert(m, str(exc))
+            report.failed += 1
+        except (TimedOut, NetworkError) as exc:
+            # A timed-out send may still have arrived; Telegram gives no idempotency key, so
+            # one duplicate after a timeout is possible, losing the message is not.
+            if m.attempts + 1 >= MAX_ATTEMPTS:
+                await self.store.failed(m.id, self.worker, str(exc))
+                await self._alert(m, str(exc))
+                report.failed += 1
+            else:
+                delay = BACKOFF_SECONDS[min(m.attempts, len(BACKOFF_SECONDS) - 1)]
+                await self.store.retry(m.id, self.worker, now + timedelta(seconds=delay), str(exc))
+                report.retried += 1
+        else:
+            await self.store.sent(m.id, self.worker, now)
+            report.sent += 1
+
+    async def _unreachable(self, m: OutboxMessage, reason: str) -> None:
+        """The recipient blocked the bot or the chat is gone: never let the case stall."""
+        assert m.id is not None
+        await self.store.failed(m.id, self.worker, reason)
+        log.warning("outbox %s undeliverable (%s)", m.id, m.purpose)
+        if m.official_id and m.complaint_id:
+            c = await self.store.by_id(m.complaint_id)
+            if c is not None and c.status != Status.resolved and c.id is not None:
+                up = self.cases.next_up(c)
+                if up != c.assigned_official_id:
+                    name = self.cases.kb.officials[c.assigned_official_id].full_name
+                    text = t.OFFICIAL_UNDELIVERABLE.format(
+                        code=c.code, official=name, reason=reason[:100]
+                    )
+                    moved = c.model_copy(update={"assigned_official_id": up})
+                    change = Change(
+                        values={"assigned_official_id": up},
+                        actor="system",
+                        action="undeliverable",
+                        detail=f"{c.assigned_official_id}: {reason[:200]}",
+                        key=f"undeliverable:{m.id}",
+                        messages=self.cases.to_official(
+                            up, text + "\n\n" + self.cases.case_text(moved), moved, "escalated"
+                        ),
+                    )
+                    await self.store.change(c.id, c.version, change, self.cases.clock.now())
+        await self._alert(m, reason)
+
+    async def _alert(self, m: OutboxMessage, reason: str) -> None:
+        operators = self.cases.kb.routing.operators_chat_id
+        if operators is None or operators == m.chat_id:
+            return
+        text = t.OPERATORS_UNDELIVERABLE.format(
+            chat_id=m.chat_id, purpose=m.purpose, reason=reason[:200]
+        )
+        await self.store.enqueue(
+            [Outgoing(operators, text, "alert", key=f"alert:{m.id}")], self.cases.clock.now()
+        )

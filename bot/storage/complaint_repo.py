@@ -1,0 +1,341 @@
+"""SQL storage of the complaint workflow: each use case is one transaction, never half-done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.storage.complaint_models import (
+    CaseEvent,
+    Complaint,
+    ComplaintDraft,
+    OutboxMessage,
+    PendingInput,
+)
+from bot.storage.repositories import SqlStore
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outgoing:
+    """A message to put in the outbox with the change that causes it."""
+
+    chat_id: int
+    text: str
+    purpose: str
+    buttons: list[list[list[str]]] | None = None  # rows of [label, callback_data]
+    official_id: str | None = None
+    key: str | None = None  # unique: the same notification is never queued twice
+
+
+@dataclass
+class Change:
+    """A change to one case: new field values, the audit event, the messages it sends."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    actor: str = "system"
+    action: str = ""
+    detail: str | None = None
+    key: str | None = None
+    messages: list[Outgoing] = field(default_factory=list)
+    also: list[tuple[str, str | None]] = field(default_factory=list)  # further audit events
+
+
+class ComplaintStore(SqlStore):
+    """Drafts, cases, audit trail, outbox and pending inputs, over one engine."""
+
+    # -- drafts ------------------------------------------------------------------------------
+
+    async def draft(self, chat_id: int) -> ComplaintDraft | None:
+        return await self._run(lambda s: s.get(ComplaintDraft, chat_id))
+
+    async def save_draft(self, draft: ComplaintDraft) -> None:
+        def q(s: Session) -> None:
+            s.merge(draft)
+
+        await self._run(q)
+
+    async def drop_draft(self, chat_id: int) -> None:
+        def q(s: Session) -> None:
+            row = s.get(ComplaintDraft, chat_id)
+            if row is not None:
+                s.delete(row)
+
+        await self._run(q)
+
+    # -- filing ------------------------------------------------------------------------------
+
+    async def file(
+        self,
+        complaint: Complaint,
+        change: Change,
+        new_code: Callable[[], str],
+    ) -> Complaint:
+        """Store a new case with its first event and notifications, and drop the draft, at once.
+
+        A tracking-code collision (astronomically rare) is retried with a fresh code.
+        """
+
+        def q(s: Session) -> Complaint:
+            s.add(complaint)
+            s.flush()
+            assert complaint.id is not None
+            _record(s, complaint.id, change, complaint.received_at)
+            draft = s.get(ComplaintDraft, complaint.citizen_chat_id)
+            if draft is not None:
+                s.delete(draft)
+            return complaint
+
+        for _ in range(5):
+            try:
+                return await self._run(q)
+            except IntegrityError:
+                complaint = Complaint.model_validate(complaint.model_dump() | {"code": new_code()})
+        raise RuntimeError("could not allocate a tracking code")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def by_code(self, code: str) -> Complaint | None:
+        return await self._run(
+            lambda s: s.exec(select(Complaint).where(Complaint.code == code)).first()
+        )
+
+    async def by_id(self, complaint_id: int) -> Complaint | None:
+        return await self._run(lambda s: s.get(Complaint, complaint_id))
+
+    async def of_citizen(self, chat_id: int, limit: int = 10) -> list[Complaint]:
+        def q(s: Session) -> list[Complaint]:
+            stmt = (
+                select(Complaint)
+                .where(Complaint.citizen_chat_id == chat_id)
+                .order_by(col(Complaint.id).desc())
+                .limit(limit)
+            )
+            return list(s.exec(stmt))
+
+        return await self._run(q)
+
+    async def history(self, complaint_id: int) -> list[CaseEvent]:
+        def q(s: Session) -> list[CaseEvent]:
+            stmt = (
+                select(CaseEvent)
+                .where(CaseEvent.complaint_id == complaint_id)
+                .order_by(col(CaseEvent.id))
+            )
+            return list(s.exec(stmt))
+
+        return await self._run(q)
+
+    async def open_cases(self, statuses: Sequence[str]) -> list[Complaint]:
+        def q(s: Session) -> list[Complaint]:
+            return list(s.exec(select(Complaint).where(col(Complaint.status).in_(statuses))))
+
+        return await self._run(q)
+
+    async def count_events(self, action: str) -> int:
+        def q(s: Session) -> int:
+            stmt = select(func.count()).select_from(CaseEvent).where(CaseEvent.action == action)
+            return int(s.exec(stmt).one())
+
+        return await self._run(q)
+
+    # -- changing a case ----------------------------------------------------------------------
+
+    async def change(
+        self, complaint_id: int, expected_version: int, change: Change, now: datetime
+    ) -> bool:
+        """Apply a change if nobody changed the case since it was read, else change nothing.
+
+        With a `key`, a change already made (by this or another instance) is not made again.
+        """
+
+        def q(s: Session) -> bool:
+            if change.key is not None and _seen(s, change.key):
+                return False
+            result = s.exec(  # type: ignore[call-overload]
+                update(Complaint)
+                .where(
+                    col(Complaint.id) == complaint_id,
+                    col(Complaint.version) == expected_version,
+                )
+                .values(**change.values, version=expected_version + 1)
+            )
+            if result.rowcount != 1:
+                return False
+            _record(s, complaint_id, change, now)
+            return True
+
+        try:
+            return await self._run(q)
+        except IntegrityError:  # another instance recorded the same keyed change first
+            return False
+
+    # -- officials' pending inputs ---------------------------------------------------------------
+
+    async def expect_input(
+        self,
+        user_id: int,
+        chat_id: int,
+        complaint_id: int,
+        action: str,
+        argument: str | None,
+        now: datetime,
+    ) -> None:
+        def q(s: Session) -> None:
+            s.merge(
+                PendingInput(
+                    user_id=user_id,
+                    chat_id=chat_id,
+                    complaint_id=complaint_id,
+                    action=action,
+                    argument=argument,
+                    created_at=now,
+                )
+            )
+
+        await self._run(q)
+
+    async def pending_input(self, user_id: int) -> PendingInput | None:
+        return await self._run(lambda s: s.get(PendingInput, user_id))
+
+    async def clear_input(self, user_id: int) -> None:
+        def q(s: Session) -> None:
+            row = s.get(PendingInput, user_id)
+            if row is not None:
+                s.delete(row)
+
+        await self._run(q)
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    async def claim(
+        self, worker: str, now: datetime, limit: int = 20, lease_seconds: int = 60
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages for this worker; another worker skips them.
+
+        A claim expires after its lease, so a crashed worker's messages are sent by another.
+        """
+        until = now + timedelta(seconds=lease_seconds)
+
+        def q(s: Session) -> list[OutboxMessage]:
+            due = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    col(OutboxMessage.not_before) <= now,
+                    or_(
+                        col(OutboxMessage.claimed_until).is_(None),
+                        col(OutboxMessage.claimed_until) < now,
+                    ),
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(limit)
+            )
+            if s.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids = list(s.exec(due))
+            if not ids:
+                return []
+            s.exec(  # type: ignore[call-overload]
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .values(claimed_by=worker, claimed_until=until)
+            )
+            stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+            return sorted(s.exec(stmt), key=lambda m: m.id or 0)
+
+        return await self._run(q)
+
+    async def sent(self, message_id: int, worker: str, now: datetime) -> None:
+        await self._settle(message_id, worker, status="sent", sent_at=now, claimed_until=None)
+
+    async def retry(self, message_id: int, worker: str, at: datetime, error: str) -> None:
+        await self._settle(
+            message_id,
+            worker,
+            status="pending",
+            not_before=at,
+            claimed_until=None,
+            last_error=error[:500],
+            attempts=OutboxMessage.attempts + 1,  # type: ignore[operator]
+        )
+
+    async def failed(self, message_id: int, worker: str, error: str) -> None:
+        await self._settle(
+            message_id, worker, status="failed", claimed_until=None, last_error=error[:500]
+        )
+
+    async def _settle(self, message_id: int, worker: str, **values: Any) -> None:
+        def q(s: Session) -> None:
+            s.exec(  # type: ignore[call-overload]
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id, OutboxMessage.claimed_by == worker)
+                .values(**values)
+            )
+
+        await self._run(q)
+
+    async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
+        """Queue messages that belong to no case change (e.g. an undeliverable-chat alert)."""
+
+        def q(s: Session) -> None:
+            for m in messages:
+                if m.key is None or not _queued(s, m.key):
+                    s.add(_outbox_row(m, None, now))
+
+        await self._run(q)
+
+    async def outbox(self) -> list[OutboxMessage]:
+        return await self._run(
+            lambda s: list(s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+        )
+
+
+def _seen(s: Session, key: str) -> bool:
+    return s.exec(select(CaseEvent.id).where(CaseEvent.key == key)).first() is not None
+
+
+def _queued(s: Session, key: str) -> bool:
+    return s.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None
+
+
+def _outbox_row(m: Outgoing, complaint_id: int | None, now: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        chat_id=m.chat_id,
+        text=m.text[:4096],
+        buttons=m.buttons,
+        complaint_id=complaint_id,
+        official_id=m.official_id,
+        purpose=m.purpose,
+        key=m.key,
+        not_before=now,
+        created_at=now,
+    )
+
+
+def _record(s: Session, complaint_id: int, change: Change, now: datetime) -> None:
+    s.add(
+        CaseEvent(
+            complaint_id=complaint_id,
+            at=now,
+            actor=change.actor,
+            action=change.action,
+            detail=change.detail,
+            key=change.key,
+        )
+    )
+    for action, detail in change.also:
+        s.add(
+            CaseEvent(
+                complaint_id=complaint_id, at=now, actor=change.actor, action=action, detail=detail
+            )
+        )
+    for m in change.messages:
+        s.add(_outbox_row(m, complaint_id, now))

@@ -1,0 +1,116 @@
+"""The citizen's filing flow in Telegram: prompts, flow buttons, photos, location, contact."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+
+from bot import complaint_texts as t
+from bot.complaint_flow import Prompt
+from bot.context import BotContext
+from handlers import keyboards
+from handlers.common import is_private, reply
+
+
+BUTTON_STEPS = frozenset({"type", "category", "confirm"})
+
+
+async def show(message: Message, prompt: Prompt) -> None:
+    """A flow prompt: inline buttons on the question; a reply keyboard when Telegram's own
+    location or contact button is wanted; the main menu back when the flow ends."""
+    markup = (
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in prompt.buttons
+            ]
+        )
+        if prompt.buttons
+        else None
+    )
+    if prompt.done:
+        await reply(message, prompt.text, keyboards.menu())
+        return
+    await reply(message, prompt.text, markup)
+    if prompt.ask_contact or prompt.ask_location:
+        button = (
+            KeyboardButton(t.SHARE_PHONE, request_contact=True)
+            if prompt.ask_contact
+            else KeyboardButton(t.SHARE_LOCATION, request_location=True)
+        )
+        keyboard = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        await message.reply_text("👇", reply_markup=keyboard)
+
+
+async def start(update: Update, context: BotContext, description: str | None = None) -> None:
+    """/phananh, the menu button, or a message the matcher read as a complaint."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or not is_private(update):
+        return
+    await show(message, await context.bot_data.flow.start(chat.id, user.id, description))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """A flow button ("c|step|value"); stale or forged presses change nothing."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None or query.message is None or not query.data:
+        return
+    parts = query.data.split("|")
+    flow = context.bot_data.flow
+    draft = await flow.active(chat.id)
+    if len(parts) != 3 or draft is None:
+        await query.answer(t.NO_DRAFT if draft is None else t.STALE_STEP)
+        return
+    _, step, value = parts
+    if step == "confirm" and value == "send" and draft.step == "confirm":
+        await query.answer()
+        text, filed = await context.bot_data.cases.submit(draft)
+        await reply(query.message, text, keyboards.menu() if filed else None)  # type: ignore[arg-type]
+        if filed is not None:
+            context.bot_data.wake_outbox(context)
+        return
+    prompt = await flow.press(draft, step, value)
+    if prompt is None:
+        await query.answer(t.STALE_STEP)
+        return
+    await query.answer()
+    await show(query.message, prompt)  # type: ignore[arg-type]
+
+
+async def on_draft_message(update: Update, context: BotContext) -> bool:
+    """Text, photo, location or contact while a draft is open; False when there is none."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None or not is_private(update):
+        return False
+    flow = context.bot_data.flow
+    draft = await flow.active(chat.id)
+    if draft is None:
+        return False
+    if message.photo:
+        prompt = await flow.photo(draft, message.photo[-1].file_id)
+    elif message.location:
+        prompt = await flow.location(draft, message.location.latitude, message.location.longitude)
+    elif message.contact:
+        own = message.contact.user_id in (None, user.id)
+        phone = message.contact.phone_number if own else ""
+        prompt = await flow.phone(draft, phone)
+    elif message.text is not None:
+        if draft.step in BUTTON_STEPS:
+            # The flow waits for a button: a typed message is a new question or report, so
+            # it is answered as usual (a new report replaces this draft).
+            return False
+        if message.text.strip() in (t.CANCEL, "/huy"):
+            prompt = await flow.press(draft, draft.step, "cancel") or Prompt(t.CANCELLED, done=True)
+        else:
+            prompt = await flow.text(draft, message.text)
+    else:
+        return False
+    await show(message, prompt)
+    return True

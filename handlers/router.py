@@ -1,0 +1,23 @@
+"""Who a private message is for: an official's pending input, an open draft, or a question."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from handlers import complaints, fallback, officials, questions
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    if await officials.on_typed(update, context):
+        return
+    if await complaints.on_draft_message(update, context):
+        return
+    await questions.on_text(update, context)
+
+
+async def on_media(update: Update, context: BotContext) -> None:
+    """Photos, locations and contacts belong to a draft; anything else gets a polite answer."""
+    if await complaints.on_draft_message(update, context):
+        return
+    await fallback.non_text(update, context)

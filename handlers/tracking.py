@@ -1,0 +1,50 @@
+"""The citizen's view of their cases: /tracuu, "Phản ánh của tôi", rating and reopening."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import complaint_texts as t
+from bot.complaints import normalise_code
+from bot.context import BotContext
+from handlers.common import reply
+
+
+async def track(update: Update, context: BotContext) -> None:
+    """/tracuu CODE: status for anyone, details only for the citizen who filed."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    typed = " ".join(context.args or [])
+    if not typed:
+        await reply(message, t.TRACK_ASK)
+        return
+    code = normalise_code(typed)
+    if code is None:
+        await reply(message, t.TRACK_MALFORMED)
+        return
+    await reply(message, await context.bot_data.cases.track(code, chat.id))
+
+
+async def my_cases(update: Update, context: BotContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message and chat:
+        await reply(message, await context.bot_data.cases.my_cases(chat.id))
+
+
+async def on_rating(update: Update, context: BotContext) -> None:
+    """ "r|code|1..5" or "r|code|no" (not solved: reopen and escalate)."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None or not query.data:
+        return
+    parts = query.data.split("|")
+    code = normalise_code(parts[1]) if len(parts) == 3 else None
+    if code is None:
+        await query.answer(t.NOT_YOURS)
+        return
+    outcome = await context.bot_data.cases.rate(chat.id, code, parts[2])
+    await query.answer()
+    if query.message is not None:
+        await reply(query.message, outcome.text)  # type: ignore[arg-type]
+    if outcome.changed:
+        context.bot_data.wake_outbox(context)
