@@ -1,6 +1,6 @@
 """The citizen's filing flow: a step machine over a draft saved in the database at every step.
 
-Steps (the diagram is in docs/complaint_states.md):
+Steps (diagram: bot/complaint_states.md):
 type → category → commune → description → attachments → name → phone → accused → confirm.
 Steps a type does not need are skipped (phản ánh may be anonymous; only tố cáo asks who is
 reported). Any instance can take the next message: the draft row is the only state.

@@ -1,7 +1,7 @@
 """Complaint rules, pure: tracking codes, routing to named officials, who may act, deadlines,
 and what the periodic sweep must do. No I/O; "now" is always passed in.
 
-States (see docs/complaint_states.md for the diagram):
+States (diagram: bot/complaint_states.md):
     received ──acknowledge──► acknowledged ──resolve──► resolved ──reopen──► acknowledged
        │ ack deadline passes: escalate      │ resolve deadline passes: escalate + apologise
 """

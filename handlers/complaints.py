@@ -17,7 +17,6 @@ from bot.context import BotContext
 from handlers import keyboards
 from handlers.common import is_private, reply
 
-
 BUTTON_STEPS = frozenset({"type", "category", "confirm"})
 
 

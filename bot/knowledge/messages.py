@@ -36,6 +36,11 @@ def describe_error(err: Any) -> str:
                 f"không phải {_shown(value)}"
             )
         return f"phải là số nguyên, không phải {_shown(value)}"
+    if kind.startswith("date"):
+        return (
+            "phải là ngày viết dạng NĂM-THÁNG-NGÀY, không đặt trong ngoặc kép "
+            f"(ví dụ 2026-12-31), không phải {_shown(value)}"
+        )
     if kind == "string_type":
         return f"phải là chữ (đặt trong dấu ngoặc kép nếu cần), không phải {_shown(value)}"
     if kind == "bool_type":

@@ -152,3 +152,53 @@ def test_check_command_passes_on_valid_knowledge(kb_dir: Path):
         timeout=60,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_unknown_supervisor(kb_dir: Path):
+    f = kb_dir / "officials.yaml"
+    _edit(f, "supervisor: truong-phong", "supervisor: truong-phong-cu")
+    [p] = problems_of(kb_dir)
+    assert (p.file, p.line, p.path) == (
+        "officials.yaml",
+        _line_of(f, "truong-phong-cu"),
+        "can-bo.supervisor",
+    )
+    assert "truong-phong-cu" in p.message
+
+
+def test_a_cycle_in_the_chain_of_officials(kb_dir: Path):
+    f = kb_dir / "officials.yaml"
+    _edit(f, "telegram_id: 9001,", "telegram_id: 9001, supervisor: can-bo,")
+    problems = problems_of(kb_dir)
+    assert problems and all("vòng tròn" in p.message for p in problems)
+    assert any("chu-tich → can-bo → truong-phong → chu-tich" in p.message for p in problems)
+
+
+def test_a_category_without_a_general_route(kb_dir: Path):
+    _edit(kb_dir / "routing.yaml", "  - {category: quyet-dinh, official: truong-phong}\n", "")
+    problems = problems_of(kb_dir)
+    assert any("quyet-dinh" in p.message and "quy tắc chung" in p.message for p in problems)
+    assert not any("khieu-nai" in p.message for p in problems)  # the category still exists
+
+
+def test_a_rule_naming_an_unknown_official_or_commune(kb_dir: Path):
+    f = kb_dir / "routing.yaml"
+    _edit(
+        f,
+        "commune: phuong-my-tho, official: truong-phong",
+        "commune: phuong-khong-co, official: ai-do",
+    )
+    paths = {p.path: p.message for p in problems_of(kb_dir)}
+    assert "phuong-khong-co" in paths["rules[4].commune"] and "ai-do" in paths["rules[4].official"]
+
+
+def test_a_complaint_type_with_no_category(kb_dir: Path):
+    _edit(kb_dir / "routing.yaml", "types: [khieu-nai]", "types: [phan-anh]")
+    assert any('"khieu-nai"' in p.message for p in problems_of(kb_dir))
+
+
+def test_deadlines_need_every_type_and_real_dates(kb_dir: Path):
+    _edit(kb_dir / "calendar.yaml", "date: 2026-12-31", 'date: "31/12/2026"')
+    [p] = problems_of(kb_dir)
+    assert p.file == "calendar.yaml" and p.path == "days_off[1].date"
+    assert "NĂM-THÁNG-NGÀY" in p.message and "31/12/2026" in p.message
