@@ -301,7 +301,7 @@ def main() -> None:
     bases = {"shipped": shipped, "scaled": scaled}
     heads = " ".join(
         f"{f'{label} ({len(kb.procedures):,})':>{width}}"
-        for (label, kb), width in zip(bases.items(), (14, 15), strict=True)
+        for (label, kb), width in zip(bases.items(), (16, 16), strict=True)
     )
     gc.collect()
     load_ms = median_ms(lambda: load_knowledge(KNOWLEDGE))
@@ -332,7 +332,7 @@ def main() -> None:
         ("generated in memory, ms", "-", f"{gen_ms:.0f}"),
     ]
     for name, a, b in table:
-        print(f"  {name:<42} {a!s:>14} {b!s:>15}")
+        print(f"  {name:<42} {a!s:>16} {b!s:>16}")
 
     print()
     print(f"{f'1. Load and index build (median of {BUILD_RUNS} runs)':<44} {heads}")
@@ -344,7 +344,7 @@ def main() -> None:
         ("index built, still allocated, MiB", *(f"{memory[b][1]:.2f}" for b in bases)),
     ]
     for name, a, b in table:
-        print(f"  {name:<42} {a:>14} {b:>15}")
+        print(f"  {name:<42} {a:>16} {b:>16}")
 
     # 2. and 3. per-message latency ---------------------------------------------------------
     section = time.perf_counter()
@@ -398,7 +398,7 @@ def main() -> None:
         for label in bases:
             acc, ok, n = top1(predictions[(method, label)], proc_rows)
             cells.append(f"{acc:.1%} ({ok}/{n})")
-        print(f"  {method:<42} {cells[0]:>14} {cells[1]:>15}")
+        print(f"  {method:<42} {cells[0]:>16} {cells[1]:>16}")
 
     print()
     spent["total"] = time.perf_counter() - started_run

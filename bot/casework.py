@@ -128,7 +128,8 @@ class CaseService:
         if c.photos:
             extras += f"Ảnh: {len(c.photos)} ảnh đính kèm\n"
         if c.latitude is not None:
-            extras += f"Vị trí: {c.latitude:.5f}, {c.longitude:.5f}\n"
+            where = f"{c.latitude:.5f},{c.longitude:.5f}"
+            extras += f'Vị trí: <a href="https://www.google.com/maps?q={where}">{where}</a>\n'
         return t.OFFICIAL_NEW.format(
             type_name=self.type_name(c),
             code=c.code,
@@ -161,20 +162,31 @@ class CaseService:
         key: str | None = None,
         buttons: bool = True,
     ) -> list[Outgoing]:
-        """A message to an official; with no chat on file it goes to the operators' group."""
+        """A message to an official (and the case's photos); with no chat on file it goes to
+        the operators' group."""
         chat = self.chat_of(official_id) or self.kb.routing.operators_chat_id
         if chat is None:
             return []
-        return [
+        photos = [
             Outgoing(
-                chat_id=chat,
-                text=text,
-                purpose=purpose,
-                buttons=self.official_buttons(c) if buttons else None,
+                chat,
+                f"{c.code} · ảnh {i}/{len(c.photos)}",
+                f"{purpose}_photo",
                 official_id=official_id,
-                key=key,
+                photo=file_id,
+                key=f"{key}:photo{i}" if key else None,
             )
+            for i, file_id in enumerate(c.photos, 1)
         ]
+        note = Outgoing(
+            chat_id=chat,
+            text=text,
+            purpose=purpose,
+            buttons=self.official_buttons(c) if buttons else None,
+            official_id=official_id,
+            key=key,
+        )
+        return [*photos, note]  # photos first: the buttons stay at the bottom of the chat
 
     def to_citizen(
         self,

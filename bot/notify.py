@@ -65,7 +65,10 @@ class OutboxWorker:
         assert m.id is not None
         now = self.cases.clock.now()
         try:
-            await bot.send_message(m.chat_id, m.text, reply_markup=_markup(m.buttons))
+            if m.photo:
+                await bot.send_photo(m.chat_id, m.photo, caption=m.text[:1024])
+            else:
+                await bot.send_message(m.chat_id, m.text, reply_markup=_markup(m.buttons))
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -92,6 +92,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     text: str = Field(max_length=4096)
+    photo: str | None = Field(default=None, max_length=200)  # Telegram file id; text = caption
     buttons: list[list[list[str]]] | None = Field(default=None, sa_column=Column(JSON))
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
     official_id: str | None = Field(default=None, max_length=40)  # recipient, if an official

@@ -33,6 +33,7 @@ class Outgoing:
     buttons: list[list[list[str]]] | None = None  # rows of [label, callback_data]
     official_id: str | None = None
     key: str | None = None  # unique: the same notification is never queued twice
+    photo: str | None = None  # a Telegram file id: sent as a photo with `text` as caption
 
 
 @dataclass
@@ -310,6 +311,7 @@ def _outbox_row(m: Outgoing, complaint_id: int | None, now: datetime) -> OutboxM
     return OutboxMessage(
         chat_id=m.chat_id,
         text=m.text[:4096],
+        photo=m.photo,
         buttons=m.buttons,
         complaint_id=complaint_id,
         official_id=m.official_id,

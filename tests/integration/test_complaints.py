@@ -146,8 +146,12 @@ async def test_citizen_files_and_is_told_code_official_and_deadline(story: Story
     assert case.assigned_official_id == "truong-phong" and len(case.photos) == 1
     assert case.latitude == pytest.approx(10.36) and case.anonymous
     # The official is notified through the outbox, with the case and the action buttons.
-    [note] = sends(await story.deliver(), TRUONG["id"])
+    delivered = await story.deliver()
+    [note] = sends(delivered, TRUONG["id"])
     assert code in note.params["text"] and "ổ gà" in note.params["text"]
+    assert "google.com/maps?q=10.36000,106.36000" in note.params["text"]
+    [photo] = [c for c in delivered if c.method == "sendPhoto"]  # the citizen's photo too
+    assert photo.params["photo"] == case.photos[0] and int(photo.params["chat_id"]) == TRUONG["id"]
     assert {label for label, _ in buttons(note)} >= {t.BTN_ACK, t.BTN_RESOLVE, t.BTN_TRANSFER}
 
 
