@@ -266,6 +266,11 @@ def top1(predicted: Sequence[str | None], rows: Sequence[dict]) -> tuple[float, 
     return ok / max(len(asked), 1), ok, len(asked)
 
 
+def _load() -> str:
+    """The 1-minute load average (what else the CPUs were doing), where the system has it."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "?"
+
+
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -280,7 +285,7 @@ def main() -> None:
     print(f"Matching benchmark — {now:%Y-%m-%d %H:%M:%S %Z}")
     print(
         f"machine: {os.cpu_count()} CPUs ({usable} usable), {platform.machine()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{platform.system()} {platform.release()}, load average {_load()}"
     )
     print(
         f"python {platform.python_version()} ({platform.python_implementation()}), "
@@ -403,6 +408,7 @@ def main() -> None:
     print()
     spent["total"] = time.perf_counter() - started_run
     print("run time: " + ", ".join(f"{k} {v:.0f} s" for k, v in spent.items()))
+    print(f"load average at the end {_load()} (other work on the machine skews the figures)")
 
 
 if __name__ == "__main__":

@@ -271,12 +271,26 @@ def expander_for(kb: KnowledgeBase) -> Expander:
     return Expander(make_synonym(typed, e.means) for e in kb.synonyms for typed in e.words)
 
 
-def phrases_in(tokens: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Which phrases (token tuples) occur contiguously in the tokens."""
-    found = []
-    n = len(tokens)
-    for phrase in phrases:
-        size = len(phrase)
-        if size and any(tuple(tokens[i : i + size]) == phrase for i in range(n - size + 1)):
-            found.append(phrase)
-    return found
+class PhraseSet:
+    """Phrases (word tuples) indexed by their first word: finding them all in a message costs
+    one dictionary look-up per word, however many phrases there are."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in phrases:
+            if phrase:
+                self._by_first[phrase[0]].append(phrase)
+
+    def spans(self, tokens: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
+        """(phrase, end position) of every occurrence, in order."""
+        found = []
+        for i, token in enumerate(tokens):
+            for phrase in self._by_first.get(token, ()):
+                end = i + len(phrase)
+                if tuple(tokens[i:end]) == phrase:
+                    found.append((phrase, end))
+        return found
+
+    def found(self, tokens: Sequence[str]) -> list[tuple[str, ...]]:
+        """The distinct phrases that occur in the tokens."""
+        return list(dict.fromkeys(phrase for phrase, _ in self.spans(tokens)))

@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import CueSet
-from bot.matching import ProcedureIndex, ProcedureMatch, Ranking, expander_for, phrases_in
+from bot.matching import PhraseSet, ProcedureIndex, ProcedureMatch, Ranking, expander_for
 from bot.text_vi import Expander, fold, is_accented, key_tokens, tone_key, words
 
 Intent = Literal["procedure", "complaint", "help", "none"]
@@ -20,7 +20,8 @@ COMMON_WORDS = frozenset(
     bạn bán ban bàn trẻ tre thôi thời tôi tối tới tơi vợ vở vô với đó đỏ do dò đồ bé bế bè về
     vẽ vé hơi hỏi hồi hội hổi nhà nha nhá ngã ngà nga hư hứ hũ hủ hú chậm chạm châm lâu lầu lẩu
     đau đâu dầu dâu dấu khói khỏi khoai sập sắp sáp nứt nút nụ ngập ngáp bụi búi bùi đục đúc
-    dục lỗi lối lời lợi mùi mũi muối mới mời hôi hối hỏi sai sài sái sải
+    dục lỗi lối lời lợi mùi mũi muối mới mời hôi hối hỏi sai sài sái sải đá dạ da dà đà
+    giá gia già giả giã chào cháo cảm cám cam
     """.split()
 )
 
@@ -36,8 +37,18 @@ GROUNDED_COVERAGE = 0.25  # at least this share of a procedure's name must be in
 STRONG_SCORE = 70.0  # a match this strong outweighs off-topic and help cues
 NARRATIVE_WORDS = 5  # a statement at least this long, naming no procedure, reads as a report
 STORY_WORDS = 8  # …and one naming a procedure, at least this long, tells what happened
+SHORT_WORDS = 7  # a greeting or an opener this short is just that
+FOLLOW_UP_WORDS = 6  # "còn lệ phí?", "mất mấy ngày vậy em": short, aspect only
 # Sentence-final particles that make a Vietnamese sentence a question (accent-free).
-QUESTION_ENDINGS = frozenset({"khong", "chua", "ha", "nhi", "sao", "vay", "nao", "ta", "chi"})
+QUESTION_ENDINGS = frozenset(
+    {"khong", "chua", "ha", "nhi", "sao", "vay", "nao", "ta", "chi", "may", "dau"}
+)
+# Words that close a sentence politely after its question particle ("… được không ạ mn").
+CLOSERS = frozenset(
+    {"a", "ak", "ah", "nha", "nhe", "em", "anh", "chi", "mn", "ad", "admin", "ban", "oi"}
+)
+# Procedures for filing: a statement naming one is the wish to file ("tôi muốn khiếu nại…").
+FILING_PROCEDURES = frozenset({"khieu-nai", "to-cao", "phan-anh-kien-nghi"})
 
 
 @dataclass(frozen=True)
@@ -79,11 +90,12 @@ class CueText:
 
     def masked(self, phrase: Sequence[str]) -> CueText:
         """The same text with a phrase (accent-free words) blanked out wherever it occurs."""
-        keys, size = list(self.keys), len(phrase)
+        keys, folded, size = list(self.keys), list(self.folded), len(phrase)
         for i in range(len(self.folded) - size + 1):
             if size and self.folded[i : i + size] == list(phrase):
                 keys[i : i + size] = ["\x00"] * size
-        return CueText(self.accented, keys, self.folded)
+                folded[i : i + size] = ["\x00"] * size
+        return CueText(self.accented, keys, folded)
 
 
 class Cues:
@@ -109,12 +121,29 @@ class Cues:
             toned = tuple(tone_key(w) for w in expanded)
             folded = tuple(fold(w) for w in expanded)
             self.toned.append(toned)
-            if not _clashes(folded, toned, others):
+            # One syllable written with diacritics is too ambiguous without them ("bói" and
+            # "bồi", "quát" and "quạt"): it is looked for only where the citizen typed accents.
+            # A cue written without diacritics is the editor's choice to match it without them.
+            accented = any(fold(w) != w.casefold() for w in expanded)
+            if not accented or (len(folded) > 1 and not _clashes(folded, toned, others)):
                 self.folded.append(folded)
+        self._toned = PhraseSet(self.toned)
+        self._folded = PhraseSet(self.folded)
 
     def found(self, text: CueText) -> list[str]:
-        phrases = self.toned if text.accented else self.folded
-        return [" ".join(p) for p in phrases_in(text.keys, phrases)]
+        """Cues in the text: by tone-aware keys when it has accents, and always by the
+        accent-free form for cues that cannot be mistaken (so a mistyped tone still counts)."""
+        hits = self._folded.found(text.folded)
+        if text.accented:
+            hits += [p for p in self._toned.found(text.keys) if p not in hits]
+        return [" ".join(p) for p in hits]
+
+    def spans(self, text: CueText) -> list[tuple[int, int]]:
+        """(length, end) of every occurrence, for ranking which cue the message ends on."""
+        found = [(len(p), end) for p, end in self._folded.spans(text.folded)]
+        if text.accented:
+            found += [(len(p), end) for p, end in self._toned.spans(text.keys)]
+        return found
 
     def words(self) -> set[str]:
         return {w for p in self.folded for w in p}
@@ -122,7 +151,9 @@ class Cues:
 
 def _ends_as_question(text: CueText) -> bool:
     """Whether the message ends with a question particle ("… được không", "… chưa", "… hả")."""
-    tail = [w for w in text.folded if w not in ("a", "ak", "ah", "nha", "nhe", "em", "anh", "chi")]
+    tail = list(text.folded)
+    while len(tail) > 1 and tail[-1] in CLOSERS:
+        tail.pop()
     return bool(tail) and tail[-1] in QUESTION_ENDINGS
 
 
@@ -169,31 +200,41 @@ def decide_intent(s: Signals, best: ProcedureMatch | None, aspect: str) -> Inten
     """
     top = best.score if best else 0.0
     wants = s.has("request")
-    about_complaining = best is not None and best.id in COMPLAINT_PROCEDURES
+    asks = s.interrogative or wants
+    # Asking how to complain names the procedure itself ("muốn tố cáo thì nộp đơn ở đâu").
+    about_complaining = (
+        best is not None and best.id in COMPLAINT_PROCEDURES and best.coverage >= ANSWER_COVERAGE
+    )
+    weak = best is not None and best.coverage < ANSWER_COVERAGE
+    if weak and not asks and s.n_tokens >= NARRATIVE_WORDS:
+        best = None  # a long statement that only brushes a procedure's name
     if s.n_tokens == 0:
         return "none"
     if s.has("human"):
         return "help"
-    if (s.has("help") or s.has("about_bot")) and top < STRONG_SCORE:
-        return "help"
-    if s.has("complaint_strong") and not (about_complaining and s.interrogative):
+    if s.has("complaint_strong") and not (about_complaining and asks):
         return "complaint"
     if s.has("out_of_scope") and top < STRONG_SCORE:
         return "none"
-    if s.has("greeting") and best is None and not s.has("complaint_weak"):
+    if (s.has("help") or s.has("about_bot")) and top < STRONG_SCORE:
         return "help"
+    if s.has("greeting") and not asks and not s.has("complaint_weak") and top < STRONG_SCORE:
+        return "help"  # "cảm ơn, thông tin rất hữu ích"
     if best is not None:
-        if about_complaining and not s.interrogative and not _names_only(s, best):
+        filing = best.id in FILING_PROCEDURES
+        if filing and not s.interrogative and not _names_only(s, best):
             return "complaint"  # "tôi muốn khiếu nại quyết định thu hồi đất": file it
-        statement = not s.interrogative and not wants and s.n_tokens >= STORY_WORDS
-        if statement or (s.has("complaint_weak") and not (s.interrogative or wants)):
+        story = s.has("story") or s.has("complaint_weak")
+        if story and not asks and s.n_tokens >= STORY_WORDS:
+            return "complaint"  # tells what happened, asks nothing
+        if s.has("complaint_weak") and not asks and s.n_tokens > 4:
             return "complaint"
         return "procedure"
     if s.has("complaint_weak") and not s.interrogative:
         return "complaint"
-    if s.has("greeting"):
-        return "help"
-    if aspect != "general":
+    if s.has("greeting") or (wants and s.n_tokens <= SHORT_WORDS):
+        return "help"  # a greeting, or an opener with nothing after it ("cho em hỏi với")
+    if aspect != "general" and s.n_tokens <= FOLLOW_UP_WORDS:
         return "procedure"  # a follow-up ("còn lệ phí?") about the procedure last discussed
     if s.n_tokens >= NARRATIVE_WORDS and not s.interrogative:
         # A statement naming no procedure is far more often a report than chatter: off-topic
@@ -215,21 +256,20 @@ class Understander:
             for p in kb.procedures
             for t in (p.name, *p.aliases)
         ] + [(w,) for w in COMMON_WORDS]
-        problem_cues = {
+        kinds = {
+            "greeting": intents.greeting,
+            "help": intents.help,
+            "human": intents.human,
+            "question": intents.question,
+            "request": intents.request,
+            "about_bot": intents.about_bot,
+            "story": intents.story,
             "complaint_strong": intents.complaint_strong,
             "complaint_weak": intents.complaint_weak,
             "out_of_scope": intents.out_of_scope,
         }
-        self.kinds = {
-            "greeting": Cues(intents.greeting, expander),
-            "help": Cues(intents.help, expander),
-            "human": Cues(intents.human, expander),
-            "question": Cues(intents.question, expander),
-            "request": Cues(intents.request, expander),
-            "about_bot": Cues(intents.about_bot, expander),
-            **{k: Cues(v, expander, vocabulary) for k, v in problem_cues.items()},
-        }
-        self.aspects = {name: Cues(cues, expander) for name, cues in intents.aspects.items()}
+        self.kinds = {k: Cues(v, expander, vocabulary) for k, v in kinds.items()}
+        self.aspects = {k: Cues(v, expander, vocabulary) for k, v in intents.aspects.items()}
         known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
         self.index = ProcedureIndex(kb, expander, known_words=known)
 
@@ -281,10 +321,7 @@ class Understander:
             text = text.masked(key_tokens(best.alias, self.index.expander))
         best_aspect, best_rank = "general", (0, -1)
         for name, cue in self.aspects.items():
-            phrases = cue.toned if text.accented else cue.folded
-            for phrase in phrases:
-                size = len(phrase)
-                for i in range(len(text.keys) - size + 1):
-                    if tuple(text.keys[i : i + size]) == phrase and (size, i + size) > best_rank:
-                        best_aspect, best_rank = name, (size, i + size)
+            for rank in cue.spans(text):
+                if rank > best_rank:
+                    best_aspect, best_rank = name, rank
         return best_aspect

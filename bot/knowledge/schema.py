@@ -143,6 +143,7 @@ class Intents(Strict):
     question: CueSet
     request: CueSet
     about_bot: CueSet
+    story: CueSet
     out_of_scope: CueSet
     aspects: dict[str, CueSet]
 
