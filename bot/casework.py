@@ -243,16 +243,18 @@ class CaseService:
             ack_due=ack_due,
             resolve_due=resolve_due,
         )
-        messages = self.to_official(
-            decision.official_id, self.case_text(complaint), complaint, "new_case"
-        )
-        change = Change(
-            actor="citizen",
-            action="filed",
-            detail=f"giao {decision.official_id} ({decision.reason})",
-            messages=messages,
-        )
-        filed = await self.store.file(complaint, change, lambda: new_code(draft.type))
+
+        def change_for(case: Complaint) -> Change:
+            return Change(
+                actor="citizen",
+                action="filed",
+                detail=f"giao {decision.official_id} ({decision.reason})",
+                messages=self.to_official(
+                    decision.official_id, self.case_text(case), case, "new_case"
+                ),
+            )
+
+        filed = await self.store.file(complaint, change_for, lambda: new_code(draft.type))
         name, title, office = self.describe_official(filed.assigned_official_id)
         text = t.FILED.format(
             type_name=self.type_name(filed).lower(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,3 +73,27 @@ def evaluate(understander: Understander, rows: Iterable[Mapping[str, Any]]) -> S
         if not hit:
             s.misses.append(f"TOP1   want {row['procedure']:<22} got {top} {row['text']}")
     return s
+
+
+def cross_validate(
+    understander: Understander, rows: Sequence[Mapping[str, Any]], folds: int = 5
+) -> Scores:
+    """Intent accuracy on messages the model did not learn from: retrain on all folds but
+    one, score that one, for each fold in turn. The understander's model is restored after."""
+    total = Scores()
+    saved = understander.model
+    try:
+        for k in range(folds):
+            train = [r for i, r in enumerate(rows) if i % folds != k]
+            test = [r for i, r in enumerate(rows) if i % folds == k]
+            understander.train((r["text"], r["intent"]) for r in train)
+            s = evaluate(understander, test)
+            for name in ("messages", "procedure_questions", "top1_hits", "intent_hits"):
+                setattr(total, name, getattr(total, name) + getattr(s, name))
+            total.other_messages += s.other_messages
+            total.other_hits += s.other_hits
+            total.aspect_hits += s.aspect_hits
+            total.misses += s.misses
+    finally:
+        understander.model = saved
+    return total

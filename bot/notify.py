@@ -106,7 +106,10 @@ class OutboxWorker:
         log.warning("outbox %s undeliverable (%s)", m.id, m.purpose)
         if m.official_id and m.complaint_id:
             c = await self.store.by_id(m.complaint_id)
-            if c is not None and c.status != Status.resolved and c.id is not None:
+            # Only the official now in charge being unreachable stalls the case; a bounce to a
+            # former assignee (after a transfer) must not move it again.
+            stalled = c is not None and c.assigned_official_id == m.official_id
+            if stalled and c.status != Status.resolved and c.id is not None:
                 up = self.cases.next_up(c)
                 if up != c.assigned_official_id:
                     name = self.cases.kb.officials[c.assigned_official_id].full_name
@@ -119,7 +122,7 @@ class OutboxWorker:
                         actor="system",
                         action="undeliverable",
                         detail=f"{c.assigned_official_id}: {reason[:200]}",
-                        key=f"undeliverable:{m.id}",
+                        key=f"undeliverable:{c.id}:{m.official_id}",
                         messages=self.cases.to_official(
                             up, text + "\n\n" + self.cases.case_text(moved), moved, "escalated"
                         ),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.intent_model import LABELS, IntentModel, features
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import CueSet
 from bot.matching import PhraseSet, ProcedureIndex, ProcedureMatch, Ranking, expander_for
@@ -243,6 +244,17 @@ def decide_intent(s: Signals, best: ProcedureMatch | None, aspect: str) -> Inten
     return "none"
 
 
+def _clear_cut(s: Signals, best: ProcedureMatch | None, rule: Intent) -> bool:
+    """Cases the hand-written cues decide on their own, whatever the learnt model says: an
+    empty message, a request for a person, a concrete problem, a question naming a procedure."""
+    if s.n_tokens == 0 or s.has("human"):
+        return True
+    if rule == "complaint" and s.has("complaint_strong"):
+        return True
+    asks = s.interrogative or s.has("request")
+    return rule == "procedure" and best is not None and best.coverage >= ANSWER_COVERAGE and asks
+
+
 class Understander:
     """Reads messages against one knowledge base; rebuilt whole when the knowledge changes."""
 
@@ -272,12 +284,31 @@ class Understander:
         self.aspects = {k: Cues(v, expander, vocabulary) for k, v in intents.aspects.items()}
         known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
         self.index = ProcedureIndex(kb, expander, known_words=known)
+        self.model: IntentModel | None = None
+        if kb.intent_examples is not None:
+            self.train(
+                (text, label) for label in LABELS for text in getattr(kb.intent_examples, label)
+            )
+
+    def _read(self, text: str) -> tuple[CueText, dict[str, list[str]], bool]:
+        """The message's cue form, the cues found in it, and whether it is a question."""
+        cue_text = CueText.of(text, self.index.expander)
+        cues = {kind: cue.found(cue_text) for kind, cue in self.kinds.items()}
+        interrogative = "?" in text or bool(cues["question"]) or _ends_as_question(cue_text)
+        return cue_text, cues, interrogative
+
+    def train(self, examples: Iterable[tuple[str, str]]) -> None:
+        """(Re)learn the intent model from (message, intent) pairs."""
+        items = []
+        for text, label in examples:
+            cue_text, cues, interrogative = self._read(text)
+            items.append((features(cue_text.folded, cues, interrogative), label))
+        self.model = IntentModel(items)
 
     def understand(self, text: str, limit: int = 3) -> Understanding:
         """Intent, aspect and ranked procedures of one message."""
         ranking = self.index.rank(text, limit=max(limit, 3))
-        cue_text = CueText.of(text, self.index.expander)
-        cues = {kind: cue.found(cue_text) for kind, cue in self.kinds.items()}
+        cue_text, cues, interrogative = self._read(text)
         matches = [
             m
             for m in ranking.matches
@@ -293,12 +324,18 @@ class Understander:
             and best.coverage >= ANSWER_COVERAGE
         )
         aspect = self._aspect(cue_text, best)
-        signals = Signals(
-            cues=cues,
-            n_tokens=len(ranking.tokens),
-            interrogative=("?" in text or bool(cues["question"]) or _ends_as_question(cue_text)),
-        )
+        signals = Signals(cues=cues, n_tokens=len(ranking.tokens), interrogative=interrogative)
         intent = decide_intent(signals, best, aspect)
+        if self.model and not _clear_cut(signals, best, intent):
+            allowed = ["help", "none"]
+            problem = any(signals.has(k) for k in ("complaint_strong", "complaint_weak", "story"))
+            if problem or not interrogative:
+                allowed.append("complaint")  # a bare question is not a report
+            follow_up = aspect != "general" and signals.n_tokens <= FOLLOW_UP_WORDS
+            if best is not None or follow_up:
+                allowed.append("procedure")
+            feats = features(cue_text.folded, cues, interrogative)
+            intent = self.model.best(feats, allowed) or intent  # type: ignore[assignment]
         if intent != "procedure":
             matches, confident = ([], False) if intent != "complaint" else (matches, False)
         return Understanding(

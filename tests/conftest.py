@@ -15,6 +15,8 @@ from bot.local_api import Call, LocalBotApi
 from bot.settings import Settings
 from tests import builders
 
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `python -m bot` sets it
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 POSTGRES_URL = os.environ.get(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
-from bot.knowledge.schema import Intents, Office, Procedure, SynonymEntry
+from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class KnowledgeBase:
     routing: Routing
     deadlines: Deadlines
     calendar: Calendar
+    intent_examples: IntentExamples | None = None
     version: str = ""
 
     @cached_property

@@ -18,7 +18,7 @@ from bot.knowledge.complaint_checks import complaint_problems
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
-from bot.knowledge.schema import Intents, Office, Procedure, SynonymEntry
+from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
 def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
@@ -137,7 +137,9 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "routing.yaml": Routing,
     "deadlines.yaml": Deadlines,
     "calendar.yaml": Calendar,
+    "intent_examples.yaml": IntentExamples,
 }
+OPTIONAL_FILES = frozenset({"intent_examples.yaml"})
 LIST_FILES: dict[str, type[BaseModel]] = {
     "offices.yaml": Office,
     "synonyms.yaml": SynonymEntry,
@@ -193,7 +195,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
     problems += complaint_problems(
         lists["communes.yaml"], lists["officials.yaml"], singles.get("routing.yaml")
     )
-    missing = [n for n in SINGLE_FILES if n not in singles]
+    missing = [n for n in SINGLE_FILES if n not in singles and n not in OPTIONAL_FILES]
     if problems or missing:
         raise KnowledgeError(problems or [Problem(n, 1, "", "tệp trống") for n in missing])
     return KnowledgeBase(
@@ -206,6 +208,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         routing=singles["routing.yaml"][0],
         deadlines=singles["deadlines.yaml"][0],
         calendar=singles["calendar.yaml"][0],
+        intent_examples=singles.get("intent_examples.yaml", (None, None))[0],
         version=digest.hexdigest()[:12],
     )
 

@@ -159,6 +159,16 @@ class Intents(Strict):
         return v
 
 
+class IntentExamples(Strict):
+    """Example messages of each intent, written as citizens write; the intent model learns
+    from them. Add a message the bot misread under the intent it should have had."""
+
+    procedure: list[ShortText] = Field(min_length=1)
+    complaint: list[ShortText] = Field(min_length=1)
+    help: list[ShortText] = Field(min_length=1)
+    none: list[ShortText] = Field(min_length=1)
+
+
 ASPECTS = frozenset({"fee", "time", "documents", "where", "online", "legal"})
 
 _WS = re.compile(r"\s+")

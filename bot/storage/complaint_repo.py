@@ -76,15 +76,17 @@ class ComplaintStore(SqlStore):
     async def file(
         self,
         complaint: Complaint,
-        change: Change,
+        change_for: Change | Callable[[Complaint], Change],
         new_code: Callable[[], str],
     ) -> Complaint:
         """Store a new case with its first event and notifications, and drop the draft, at once.
 
-        A tracking-code collision (astronomically rare) is retried with a fresh code.
+        A tracking-code collision (astronomically rare) is retried with a fresh code; the
+        messages are built for the code the case finally gets.
         """
 
         def q(s: Session) -> Complaint:
+            change = change_for if isinstance(change_for, Change) else change_for(complaint)
             s.add(complaint)
             s.flush()
             assert complaint.id is not None
@@ -225,17 +227,19 @@ class ComplaintStore(SqlStore):
         """
         until = now + timedelta(seconds=lease_seconds)
 
+        claimable = (
+            OutboxMessage.status == "pending",
+            col(OutboxMessage.not_before) <= now,
+            or_(
+                col(OutboxMessage.claimed_until).is_(None),
+                col(OutboxMessage.claimed_until) < now,
+            ),
+        )
+
         def q(s: Session) -> list[OutboxMessage]:
             due = (
                 select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == "pending",
-                    col(OutboxMessage.not_before) <= now,
-                    or_(
-                        col(OutboxMessage.claimed_until).is_(None),
-                        col(OutboxMessage.claimed_until) < now,
-                    ),
-                )
+                .where(*claimable)
                 .order_by(col(OutboxMessage.id))
                 .limit(limit)
             )
@@ -244,12 +248,18 @@ class ComplaintStore(SqlStore):
             ids = list(s.exec(due))
             if not ids:
                 return []
+            # The UPDATE checks again that each row is still claimable: on SQLite the SELECT
+            # above took no lock, and another worker may have claimed some rows since.
             s.exec(  # type: ignore[call-overload]
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
+                .where(col(OutboxMessage.id).in_(ids), *claimable)
                 .values(claimed_by=worker, claimed_until=until)
             )
-            stmt = select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+            stmt = select(OutboxMessage).where(
+                col(OutboxMessage.id).in_(ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.claimed_until == until,
+            )
             return sorted(s.exec(stmt), key=lambda m: m.id or 0)
 
         return await self._run(q)
