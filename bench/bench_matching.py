@@ -409,6 +409,7 @@ def main() -> None:
                 f"  {method:<30} {label:<8} {n:>7} {p50:>8.3f} {p95:>8.3f} {p99:>8.3f} {top:>8.3f}"
             )
 
+    print("  (first pass: the warm-up pass of a freshly built Understander, typo cache empty)")
     print()
     print(f"{f'3. Top-1 accuracy, {len(proc_rows)} procedure questions':<44} {heads}")
     for method in (OURS, PLAIN, FOLDED):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,11 +58,16 @@ class OutboxWorker:
     async def deliver_once(self, bot: Bot, limit: int = 20) -> DeliveryReport:
         report = DeliveryReport()
         now = self.cases.clock.now()
-        for message in await self.store.claim(self.worker, now, limit=limit):
-            await self._deliver(bot, message, report)
+        # Each claim has its own token: the repeating job and the delivery right after a change
+        # run in the same process and must never both hold (and send) the same row.
+        claimant = f"{self.worker[:30]}:{secrets.token_hex(4)}"  # fits claimed_by (40)
+        for message in await self.store.claim(claimant, now, limit=limit):
+            await self._deliver(bot, message, report, claimant)
         return report
 
-    async def _deliver(self, bot: Bot, m: OutboxMessage, report: DeliveryReport) -> None:
+    async def _deliver(
+        self, bot: Bot, m: OutboxMessage, report: DeliveryReport, claimant: str
+    ) -> None:
         assert m.id is not None
         now = self.cases.clock.now()
         try:
@@ -72,37 +78,37 @@ class OutboxWorker:
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await self.store.retry(m.id, self.worker, now + timedelta(seconds=seconds), "429")
+            await self.store.retry(m.id, claimant, now + timedelta(seconds=seconds), "429")
             report.retried += 1
         except Forbidden as exc:
-            await self._unreachable(m, str(exc))
+            await self._unreachable(m, str(exc), claimant)
             report.failed += 1
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
-                await self._unreachable(m, str(exc))
+                await self._unreachable(m, str(exc), claimant)
             else:
-                await self.store.failed(m.id, self.worker, str(exc))
+                await self.store.failed(m.id, claimant, str(exc))
                 await self._alert(m, str(exc))
             report.failed += 1
         except (TimedOut, NetworkError) as exc:
             # A timed-out send may still have arrived; Telegram gives no idempotency key, so
             # one duplicate after a timeout is possible, losing the message is not.
             if m.attempts + 1 >= MAX_ATTEMPTS:
-                await self.store.failed(m.id, self.worker, str(exc))
+                await self.store.failed(m.id, claimant, str(exc))
                 await self._alert(m, str(exc))
                 report.failed += 1
             else:
                 delay = BACKOFF_SECONDS[min(m.attempts, len(BACKOFF_SECONDS) - 1)]
-                await self.store.retry(m.id, self.worker, now + timedelta(seconds=delay), str(exc))
+                await self.store.retry(m.id, claimant, now + timedelta(seconds=delay), str(exc))
                 report.retried += 1
         else:
-            await self.store.sent(m.id, self.worker, now)
+            await self.store.sent(m.id, claimant, now)
             report.sent += 1
 
-    async def _unreachable(self, m: OutboxMessage, reason: str) -> None:
+    async def _unreachable(self, m: OutboxMessage, reason: str, claimant: str) -> None:
         """The recipient blocked the bot or the chat is gone: never let the case stall."""
         assert m.id is not None
-        await self.store.failed(m.id, self.worker, reason)
+        await self.store.failed(m.id, claimant, reason)
         log.warning("outbox %s undeliverable (%s)", m.id, m.purpose)
         if m.official_id and m.complaint_id:
             c = await self.store.by_id(m.complaint_id)
