@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.base import KnowledgeBase
-from bot.text_vi import Expander, key_tokens, make_synonym
+from bot.text_vi import Expander, fold, key_tokens, make_synonym, words
 
 # Common Vietnamese words (accent-free) that are never typos of a procedure word: correcting
 # "toi" (tôi) or "nha" (nhé) into some rare procedure word would invent evidence.
@@ -39,6 +39,8 @@ GENERIC_FACTOR = 0.3
 UNKNOWN_WEIGHT = 1.5  # evidence mass one unknown content word counts for
 BIGRAM_WEIGHT = 1.2  # a matched word pair ("khai sinh") is stronger evidence than its two words
 FUZZY_CANDIDATES = 12
+CANDIDATES = 80  # procedures whose aliases are compared with the message, by evidence
+CANDIDATE_SHARE = 0.3  # …among those with at least this share of the best evidence
 FUZZY_MIN_CHARS = 12  # shorter names are too easily "found" in unrelated words by fuzzy matching
 FUZZY_CUTOFF = 92
 W_ALIAS, W_STRENGTH, W_EXPLAINED = 0.5, 0.2, 0.3
@@ -87,35 +89,46 @@ class ProcedureIndex:
         self, kb: KnowledgeBase, expander: Expander, known_words: Iterable[str] = ()
     ) -> None:
         self.expander = expander
-        self._known = frozenset(known_words) | FUNCTION_WORDS
+        self.known = frozenset(known_words) | FUNCTION_WORDS
         self._ids = [p.id for p in kb.procedures]
         self._titles = [p.name for p in kb.procedures]
         self._phrases: list[_Phrase] = []
+        self.phrase_words: list[list[str]] = []  # each name and alias in standard words
         phrase_feats: list[set[str]] = []
         doc_freq: dict[str, int] = defaultdict(int)
+        proc_feats: list[set[str]] = []
         for i, proc in enumerate(kb.procedures):
             seen: set[str] = set()
             for text in (proc.name, *proc.aliases):
-                toks = key_tokens(text, expander)
+                standard = expander.expand_words(words(text))
+                toks = [fold(w) for w in standard]
                 if not toks:
                     continue
+                self.phrase_words.append(standard)
                 feats = _features(toks)
                 self._phrases.append(_Phrase(i, text, " ".join(toks)))
                 phrase_feats.append(feats)
                 seen |= feats
             for f in seen:
                 doc_freq[f] += 1
+            proc_feats.append(seen)
         n = max(len(self._ids), 1)
         self.idf = {
             f: math.log((n + 1) / (df + 0.5)) * (GENERIC_FACTOR if f in GENERIC_FEATURES else 1.0)
             for f, df in doc_freq.items()
         }
+        # Evidence is gathered per procedure (a word's posting lists procedures, not every
+        # alias), then alias coverage is computed only for the leading candidates: with 2,000
+        # procedures a common word would otherwise touch tens of thousands of aliases.
+        self._weights = {f: w * BIGRAM_WEIGHT if " " in f else w for f, w in self.idf.items()}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for pi, (phrase, feats) in enumerate(zip(self._phrases, phrase_feats, strict=True)):
-            for f in feats:
-                w = self._weight(f)
-                phrase.weight += w
-                self._postings[f].append((pi, w))
+        self._phrase_feats: list[frozenset[str]] = []
+        for phrase, feats in zip(self._phrases, phrase_feats, strict=True):
+            phrase.weight = sum(self._weight(f) for f in feats)
+            self._phrase_feats.append(frozenset(feats))
+        for proc, seen_feats in enumerate(proc_feats):
+            for f in seen_feats:
+                self._postings[f].append((proc, self._weight(f)))
         self.vocabulary = sorted({f for f in doc_freq if " " not in f and len(f) >= 4})
         self._vocab_set = frozenset(f for f in doc_freq if " " not in f)
         self._by_proc: dict[int, list[int]] = defaultdict(list)
@@ -124,8 +137,7 @@ class ProcedureIndex:
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def _weight(self, feature: str) -> float:
-        w = self.idf.get(feature, 0.0)
-        return w * BIGRAM_WEIGHT if " " in feature else w
+        return self._weights.get(feature, 0.0)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> ProcedureIndex:
@@ -136,7 +148,7 @@ class ProcedureIndex:
 
     def _correct_uncached(self, token: str) -> tuple[str, ...]:
         """A known word for an unknown one: a near spelling, or two known words run together."""
-        if token in self._vocab_set or token in self._known or len(token) < 4:
+        if token in self._vocab_set or token in self.known or len(token) < 4:
             return (token,)
         if token.isdigit() or looks_vietnamese(token):
             return (token,)  # a real syllable we do not index is not a typo of one we do
@@ -168,7 +180,6 @@ class ProcedureIndex:
         """Best procedures for a message, best first, scores 0–100."""
         tokens, corrected = self.normalise(text)
         feats = _features(tokens)
-        matched: dict[int, float] = defaultdict(float)  # phrase -> matched feature mass
         mass: dict[int, float] = defaultdict(float)  # procedure -> distinct evidence mass
         known = 0.0  # evidence mass of the message's words that any procedure knows
         for f in sorted(feats):  # a fixed order: float sums, hence ties, never vary by run
@@ -176,29 +187,35 @@ class ProcedureIndex:
             if not postings:
                 continue
             known += self._weight(f)
-            procs_seen: set[int] = set()
-            for pi, w in postings:
-                matched[pi] += w
-                proc = self._phrases[pi].proc
-                if proc not in procs_seen:
-                    procs_seen.add(proc)
-                    mass[proc] += w
+            for proc, w in postings:
+                mass[proc] += w
+        if not mass:
+            return Ranking(tokens, corrected, [], [])
+        floor = max(mass.values()) * CANDIDATE_SHARE
+        candidates = sorted((p for p in mass if mass[p] >= floor), key=lambda p: (-mass[p], p))
+        candidates = candidates[:CANDIDATES]
         coverage: dict[int, tuple[float, int]] = {}
-        credited: dict[int, tuple[float, int, int]] = {}
-        for pi, m in matched.items():
-            phrase = self._phrases[pi]
-            cov = m / phrase.weight if phrase.weight > 0 else 0.0
-            # Equal coverage: credit the shorter name (it leaves the rest of the message, such
-            # as "online" in "tạm trú online", to tell the aspect), then the earlier one, so
-            # the result never depends on set iteration order.
-            rank = (round(cov, 9), -len(phrase.key), -pi)
-            if rank > credited.get(phrase.proc, (0.0, 0, 0)):
-                credited[phrase.proc] = rank
-                coverage[phrase.proc] = (cov, pi)
+        for proc in candidates:
+            best_rank: tuple[float, int, int] = (0.0, 0, 0)
+            for pi in self._by_proc[proc]:
+                phrase = self._phrases[pi]
+                hit = self._phrase_feats[pi] & feats
+                if not hit or phrase.weight <= 0:
+                    continue
+                cov = sum(self._weight(f) for f in sorted(hit)) / phrase.weight
+                # Equal coverage: credit the shorter name (it leaves the rest of the message,
+                # such as "online" in "tạm trú online", to tell the aspect), then the earlier
+                # one, so the result never depends on iteration order.
+                rank = (round(cov, 9), -len(phrase.key), -pi)
+                if rank > best_rank:
+                    best_rank = rank
+                    coverage[proc] = (cov, pi)
         query_key = " ".join(tokens)
         scored: list[tuple[float, int, int, float, float, float]] = []
         # Fuzzy phrase matching is the costly part: only the leading candidates get it.
-        leading = sorted(mass, key=lambda p: (-(coverage.get(p, (0.0, -1))[0] + mass[p] / 10), p))
+        leading = sorted(
+            candidates, key=lambda p: (-(coverage.get(p, (0.0, -1))[0] + mass[p] / 10), p)
+        )
         for rank_pos, proc in enumerate(leading):
             evidence = mass[proc]
             cov, best_pi = coverage.get(proc, (0.0, -1))

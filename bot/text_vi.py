@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Characters that change how text looks without being text: zero-width joiners and spaces,
 # bidirectional overrides/isolates (used to disguise text), BOM, soft hyphen.
@@ -15,7 +16,8 @@ _INVISIBLE = dict.fromkeys(
     + list(range(0x202A, 0x202F))
     + list(range(0x2060, 0x2070)),
 )
-_CONTROL_KEEP = {"\n", "\t"}
+# C0 and C1 control characters except tab and newline (lone surrogates are replaced above).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # "nhaaaa", "đcccc", "hôôông": people stretch words for tone; three or more repeats of a vowel,
@@ -38,13 +40,12 @@ def clean(text: str) -> str:
     """
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(
-        ch for ch in text if ch in _CONTROL_KEEP or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
     return "\n".join(line.strip() for line in text.splitlines()).strip()
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accent-free, lower-case key: 'Hòa', 'hoà' (old tone placement), 'HOA' all give 'hoa'; đ→d."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
@@ -58,8 +59,16 @@ _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]{0,15}(\s[^<>]{0,200})?/?>")
 
 def words(text: str) -> list[str]:
     """Lower-case NFC words of a text (letters and digits; punctuation, emoji, tags dropped)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=32768)
+def _words(text: str) -> tuple[str, ...]:
     lowered = unicodedata.normalize("NFC", _TAG.sub(" ", clean(text)).casefold())
-    return [_unstretch(w) for w in _WORD.findall(lowered)]
+    found = _WORD.findall(lowered)
+    if not _STRETCH.search(lowered):
+        return tuple(found)
+    return tuple(_unstretch(w) for w in found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +92,12 @@ class Expander:
         self._plain: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._accented: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._longest = 1
+        self._starts: set[str] = set()
         for syn in synonyms:
             table = self._accented if syn.accented else self._plain
             table[syn.typed] = syn.means
             self._longest = max(self._longest, len(syn.typed))
+            self._starts.add(syn.typed[0])
 
     def expand(self, lowered: Sequence[str]) -> list[str]:
         """Map lower-case words to accent-free standard words."""
@@ -98,6 +109,10 @@ class Expander:
         out: list[str] = []
         i = 0
         while i < len(folded):
+            if folded[i] not in self._starts and lowered[i] not in self._starts:
+                out.append(lowered[i])  # no entry begins with this word: skip the look-ups
+                i += 1
+                continue
             for size in range(min(self._longest, len(folded) - i), 0, -1):
                 means = self._accented.get(tuple(lowered[i : i + size])) or self._plain.get(
                     tuple(folded[i : i + size])
@@ -125,6 +140,7 @@ def make_synonym(typed: str, means: str) -> Synonym:
 _TONES = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
 
 
+@lru_cache(maxsize=65536)
 def tone_key(word: str) -> str:
     """A spelling key that keeps vowel marks and tone but not where the tone was placed.
 

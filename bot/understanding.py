@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.intent_model import LABELS, IntentModel, features
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.schema import CueSet
 from bot.matching import PhraseSet, ProcedureIndex, ProcedureMatch, Ranking, expander_for
 from bot.text_vi import Expander, fold, is_accented, key_tokens, tone_key, words
 
@@ -106,17 +106,11 @@ class Cues:
     "bé", "lạm thu" from "làm thủ"): those are only looked for when the message has accents.
     """
 
-    def __init__(
-        self,
-        cue_set: CueSet,
-        expander: Expander,
-        other_texts: Collection[tuple[str, ...]] = (),
-    ) -> None:
+    def __init__(self, phrases: Iterable[Sequence[str]], spellings: Spellings) -> None:
+        """`phrases`: the cue phrases, already expanded into standard words."""
         self.toned: list[tuple[str, ...]] = []
         self.folded: list[tuple[str, ...]] = []
-        others = [(tuple(fold(w) for w in t), tuple(tone_key(w) for w in t)) for t in other_texts]
-        for phrase in cue_set.phrases:
-            expanded = expander.expand_words(words(phrase))
+        for expanded in phrases:
             if not expanded:
                 continue
             toned = tuple(tone_key(w) for w in expanded)
@@ -126,7 +120,7 @@ class Cues:
             # "bồi", "quát" and "quạt"): it is looked for only where the citizen typed accents.
             # A cue written without diacritics is the editor's choice to match it without them.
             accented = any(fold(w) != w.casefold() for w in expanded)
-            if not accented or (len(folded) > 1 and not _clashes(folded, toned, others)):
+            if not accented or (len(folded) > 1 and not spellings.clashes(folded, toned)):
                 self.folded.append(folded)
         self._toned = PhraseSet(self.toned)
         self._folded = PhraseSet(self.folded)
@@ -158,18 +152,24 @@ def _ends_as_question(text: CueText) -> bool:
     return bool(tail) and tail[-1] in QUESTION_ENDINGS
 
 
-def _clashes(
-    folded: tuple[str, ...],
-    toned: tuple[str, ...],
-    others: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
-) -> bool:
-    """Whether the accent-free phrase also spells other words somewhere in `others`."""
-    size = len(folded)
-    for other_folded, other_toned in others:
-        for i in range(len(other_folded) - size + 1):
-            if other_folded[i : i + size] == folded and other_toned[i : i + size] != toned:
-                return True
-    return False
+class Spellings:
+    """How the knowledge (and everyday speech) spells the word runs that cue phrases fold to:
+    a cue is ambiguous without accents when the same accent-free run is spelt otherwise."""
+
+    def __init__(self, texts: Iterable[Sequence[str]], wanted: Collection[tuple[str, ...]]) -> None:
+        lengths = {len(w) for w in wanted}
+        self._seen: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+        for text in texts:
+            folded = tuple(fold(w) for w in text)
+            toned = tuple(tone_key(w) for w in text)
+            for size in lengths:
+                for i in range(len(text) - size + 1):
+                    run = folded[i : i + size]
+                    if run in wanted:
+                        self._seen[run].add(toned[i : i + size])
+
+    def clashes(self, folded: tuple[str, ...], toned: tuple[str, ...]) -> bool:
+        return bool(self._seen.get(folded, set()) - {toned})
 
 
 @dataclass(frozen=True)
@@ -263,11 +263,8 @@ class Understander:
         intents = kb.intents
         # Procedure names and common words: a cue that folds onto a phrase of theirs spelt with
         # other accents is ambiguous in a message typed without accents.
-        vocabulary = [
-            tuple(expander.expand_words(words(t)))
-            for p in kb.procedures
-            for t in (p.name, *p.aliases)
-        ] + [(w,) for w in COMMON_WORDS]
+        self.index = ProcedureIndex(kb, expander)
+        vocabulary = [*self.index.phrase_words, *([w] for w in COMMON_WORDS)]
         kinds = {
             "greeting": intents.greeting,
             "help": intents.help,
@@ -279,11 +276,22 @@ class Understander:
             "complaint_strong": intents.complaint_strong,
             "complaint_weak": intents.complaint_weak,
             "out_of_scope": intents.out_of_scope,
+            **{f"aspect:{name}": cues for name, cues in intents.aspects.items()},
         }
-        self.kinds = {k: Cues(v, expander, vocabulary) for k, v in kinds.items()}
-        self.aspects = {k: Cues(v, expander, vocabulary) for k, v in intents.aspects.items()}
+        parsed = {
+            kind: [expander.expand_words(words(p)) for p in cues.phrases]
+            for kind, cues in kinds.items()
+        }
+        wanted = {tuple(fold(w) for w in e) for ps in parsed.values() for e in ps if len(e) > 1}
+        spellings = Spellings(vocabulary, wanted)
+        cues_of = {kind: Cues(ps, spellings) for kind, ps in parsed.items()}
+        self.kinds = {k: c for k, c in cues_of.items() if not k.startswith("aspect:")}
+        self.aspects = {
+            k.removeprefix("aspect:"): c for k, c in cues_of.items() if k.startswith("aspect:")
+        }
+        # Cue words are known words: the typo rescue must not "correct" them into names.
         known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
-        self.index = ProcedureIndex(kb, expander, known_words=known)
+        self.index.known = self.index.known | known
         self.model: IntentModel | None = None
         if kb.intent_examples is not None:
             self.train(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.checks import cross_check
@@ -21,45 +21,141 @@ from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
-def _plain(node: Any, loc: Loc, lines: dict[Loc, int]) -> Any:
-    """Turn ruamel's nodes into plain Python, recording each key's and item's line (1-based)."""
-    if isinstance(node, CommentedMap):
-        out = {}
-        for key, value in node.items():
-            key_line = node.lc.key(key)[0] + 1
-            lines[(*loc, key)] = key_line
-            out[key] = _plain(value, (*loc, key), lines)
-        return out
-    if isinstance(node, CommentedSeq):
-        items = []
-        for i, value in enumerate(node):
-            lines[(*loc, i)] = node.lc.item(i)[0] + 1
-            items.append(_plain(value, (*loc, i), lines))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    return node
+class DuplicateKey(Exception):
+    """A key written twice in one mapping (YAML keeps only the last, silently)."""
+
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(r"^[-+]?([0-9][0-9_]*)?\.[0-9]+([eE][-+]?[0-9]+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BOOLS = {"true": True, "false": False, "True": True, "False": False, "TRUE": True, "FALSE": False}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+def _scalar(value: str, style: str | None) -> Any:
+    """YAML 1.2 core typing of a plain scalar; quoted text stays text ("0277 3898989")."""
+    if style not in (None, ""):  # quoted or block text (libyaml reports plain as "")
+        return value
+    if value in _NULLS:
+        return None
+    if not (value[0].isdigit() or value[0] in "+-."):
+        return _BOOLS.get(value, value)  # text: by far the most common case
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if _INT.match(value):
+        return int(value.replace("_", ""))
+    if _FLOAT.match(value):
+        return float(value.replace("_", ""))
+    if _DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+class _Frame:
+    """A mapping or list being filled while reading events."""
+
+    __slots__ = ("container", "key", "loc")
+
+    def __init__(self, container: dict[Any, Any] | list[Any], loc: Loc) -> None:
+        self.container, self.loc, self.key = container, loc, _NO_KEY
+
+
+_NO_KEY = object()
+
+
+def _from_events(events: Iterator[yaml.Event], lines: dict[Loc, int]) -> Any:
+    """Plain Python from libyaml's events, recording the line (1-based) of each key and item.
+
+    Building values straight from events is several times faster than composing nodes:
+    2,000 procedures load well within a second.
+    """
+    root: Any = None
+    stack: list[_Frame] = []
+
+    def place(value: Any, line: int) -> Loc:
+        nonlocal root
+        if not stack:
+            root = value
+            return ()
+        frame = stack[-1]
+        if isinstance(frame.container, list):
+            loc = (*frame.loc, len(frame.container))
+            frame.container.append(value)
+            lines[loc] = line
+            return loc
+        if frame.key is _NO_KEY:  # this scalar is a key
+            if not isinstance(value, str | int | float | bool | date) or value is None:
+                raise yaml.YAMLError("khóa không hợp lệ")
+            if value in frame.container:
+                raise DuplicateKey(str(value), line)
+            frame.key = value
+            lines[(*frame.loc, value)] = line
+            return ()
+        loc = (*frame.loc, frame.key)
+        frame.container[frame.key] = value
+        frame.key = _NO_KEY
+        return loc
+
+    for event in events:
+        if isinstance(event, yaml.ScalarEvent):
+            place(_scalar(event.value, event.style), event.start_mark.line + 1)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            container: dict[Any, Any] | list[Any] = (
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
+            loc = place(container, event.start_mark.line + 1)
+            stack.append(_Frame(container, loc))
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            stack.pop()
+        elif isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="không dùng neo (&) và tham chiếu (*)", problem_mark=event.start_mark
+            )
+    return root
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    """libyaml's events, taken straight from its parser (no generator layer per event)."""
+    parser = yaml.CBaseLoader(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            yield event
+    finally:
+        parser.dispose()
 
 
 def read_yaml(path: Path, root: Path) -> tuple[Located | None, list[Problem]]:
-    """Parse one YAML file; syntax errors (and duplicate keys) become Problems with their line."""
+    """Parse one YAML file; syntax errors (and duplicate keys) become Problems with their line.
+
+    libyaml (PyYAML's C parser) composes the nodes, which carry their line: 2,000 procedures
+    load in a fraction of a second.
+    """
     name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    yaml = YAML(typ="rt")
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return None, [Problem(name, 1, "", "tệp không phải UTF-8; hãy lưu lại với mã hóa UTF-8")]
-    except MarkedYAMLError as exc:
+    lines: dict[Loc, int] = {(): 1}
+    try:
+        data = _from_events(_events(text), lines)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         what = exc.problem or "lỗi cú pháp"
-        if "duplicate key" in str(exc):
-            what = "khóa bị lặp lại trong cùng một mục"
         return None, [
             Problem(name, line, "", f"lỗi cú pháp YAML: {what} (kiểm tra thụt lề, dấu :)")
         ]
-    lines: dict[Loc, int] = {(): 1}
-    return Located(name, _plain(raw, (), lines), lines), []
+    except DuplicateKey as exc:
+        message = f'khóa "{exc.key}" bị lặp lại trong cùng một mục'
+        return None, [Problem(name, exc.line, exc.key, message)]
+    return Located(name, data, lines), []
 
 
 def _path_text(loc: Sequence[str | int], label: str | None) -> str:
