@@ -121,9 +121,13 @@ def _from_events(events: Iterator[yaml.Event], lines: dict[Loc, int]) -> Any:
     return root
 
 
+# libyaml's C parser when PyYAML was built with it (PyPI's wheels are); else the pure one.
+_PARSER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
 def _events(text: str) -> Iterator[yaml.Event]:
     """libyaml's events, taken straight from its parser (no generator layer per event)."""
-    parser = yaml.CBaseLoader(text)
+    parser = _PARSER(text)
     try:
         while (event := parser.get_event()) is not None:
             yield event
