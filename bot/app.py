@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import texts
 from bot.casework import CaseService
+from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.context import CONTEXT_TYPES, BotContext, BotData
 from bot.knowledge.loader import load_knowledge
@@ -92,6 +93,7 @@ def build_application(
     data.flow = ComplaintFlow(kb, store, clock)
     data.cases = CaseService(kb, store, clock)
     data.desk = OfficialDesk(data.cases)
+    data.citizens = CitizenDesk(data.cases)
     data.outbox = OutboxWorker(data.cases)
     handlers.register(app)
     if app.job_queue is not None:

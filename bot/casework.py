@@ -15,7 +15,6 @@ from bot import complaint_texts as t
 from bot.complaints import (
     CaseClock,
     Status,
-    due_after,
     initial_deadlines,
     named_official,
     new_code,
@@ -267,106 +266,6 @@ class CaseService:
             days_left=working_days_left(now, filed.resolve_due, self.calendar),
         )
         return text, filed
-
-    # -- citizens ------------------------------------------------------------------------------
-
-    def _left(self, due: datetime) -> str:
-        n = working_days_left(self.clock.now(), due, self.calendar)
-        if n > 0:
-            return t.DAYS_LEFT.format(n=n)
-        return t.DUE_TODAY if n == 0 else t.OVERDUE.format(n=-n)
-
-    async def track(self, code: str, chat_id: int) -> str:
-        """A case by code: everything for its citizen, only its status for anyone else."""
-        c = await self.store.by_code(code)
-        if c is None:
-            return t.TRACK_NOT_FOUND.format(code=escape(code))
-        name, title, _ = self.describe_official(c.assigned_official_id)
-        deadline = ""
-        if c.status != Status.resolved:
-            due = c.ack_due if c.status == Status.received else c.resolve_due
-            deadline = t.TRACK_DEADLINE.format(due=fmt_date(due), left=self._left(due))
-        text = t.TRACK_CARD.format(
-            type_name=self.type_name(c),
-            code=c.code,
-            status=t.STATUS_LABELS[c.status],
-            official=f"{name} ({title})",
-            deadline_line=deadline,
-        )
-        if c.citizen_chat_id != chat_id:
-            return text + t.TRACK_PUBLIC_NOTE
-        text += t.TRACK_DETAILS.format(
-            category=escape(self.category_name(c.category)),
-            commune=escape(self.commune_name(c.commune_id)),
-            description=escape(c.description[:800]),
-        )
-        assert c.id is not None
-        lines = [
-            f"• {fmt_date(e.at)} – {t.EVENT_LABELS.get(e.action, e.action)}"
-            for e in await self.store.history(c.id)
-            if e.action not in ("reminded",)
-        ]
-        return text + t.TRACK_HISTORY.format(lines="\n".join(lines))
-
-    async def my_cases(self, chat_id: int) -> str:
-        cases = await self.store.of_citizen(chat_id)
-        if not cases:
-            return t.MY_CASES_EMPTY
-        lines = [
-            t.MY_CASE_LINE.format(
-                code=c.code,
-                category=escape(self.category_name(c.category)),
-                status=t.STATUS_LABELS[c.status],
-            )
-            for c in cases
-        ]
-        return "\n".join([t.MY_CASES_TITLE, *lines, "", t.TRACK_ASK])
-
-    async def rate(self, chat_id: int, code: str, value: str) -> Outcome:
-        """A citizen's 1–5 rating, or "not solved" (reopen and escalate)."""
-        c = await self.store.by_code(code)
-        if c is None or c.citizen_chat_id != chat_id or c.status != Status.resolved:
-            return Outcome(t.NOT_YOURS)
-        assert c.id is not None
-        now = self.clock.now()
-        if value == "no":
-            up = self.next_up(c)
-            due = due_after(now, self.kb.deadlines.escalation_grace, self.calendar)
-            name, title, _ = self.describe_official(up)
-            reopened = c.model_copy(update={"assigned_official_id": up, "resolve_due": due})
-            official_text = t.OFFICIAL_REOPENED.format(
-                code=c.code, due=fmt_date(due), case=self.case_text(reopened)
-            )
-            change = Change(
-                values={
-                    "status": Status.acknowledged,
-                    "assigned_official_id": up,
-                    "resolve_due": due,
-                    "resolved_at": None,
-                    "escalation_level": c.escalation_level + 1,
-                },
-                actor="citizen",
-                action="reopened",
-                detail=f"chuyển {up}",
-                messages=self.to_official(up, official_text, reopened, "reopened"),
-            )
-            if not await self.store.change(c.id, c.version, change, now):
-                return Outcome(t.ALREADY_DONE)
-            return Outcome(
-                t.REOPENED.format(code=c.code, official=name, title=title, due=fmt_date(due)),
-                changed=True,
-            )
-        if c.rating is not None:
-            return Outcome(t.RATE_ALREADY)
-        stars = int(value) if value.isdigit() and 1 <= int(value) <= 5 else None
-        if stars is None:
-            return Outcome(t.NOT_YOURS)
-        change = Change(
-            values={"rating": stars}, actor="citizen", action="rated", detail=str(stars)
-        )
-        if not await self.store.change(c.id, c.version, change, now):
-            return Outcome(t.ALREADY_DONE)
-        return Outcome(t.RATE_THANKS.format(stars=RATING_STARS * stars), changed=True)
 
     def rating_buttons(self, code: str) -> list[list[list[str]]]:
         stars = [[str(n), SEP.join(("r", code, str(n)))] for n in range(1, 6)]

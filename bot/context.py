@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.casework import CaseService
+from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
@@ -25,6 +26,7 @@ class BotData:
     flow: ComplaintFlow
     cases: CaseService
     desk: OfficialDesk
+    citizens: CitizenDesk
     outbox: OutboxWorker
 
     def wake_outbox(self, context: Any) -> None:

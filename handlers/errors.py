@@ -27,7 +27,11 @@ async def on_error(update: object, context: BotContext) -> None:
                 )
         except Exception:  # the apology itself failed (network); the log above has the cause
             log.warning("could not tell the user about the error", exc_info=True)
-    operators = context.bot_data.settings.operators_chat_id
+    # The setting wins; otherwise the operators' group named in routing.yaml.
+    operators = (
+        context.bot_data.settings.operators_chat_id
+        or context.bot_data.cases.kb.routing.operators_chat_id
+    )
     if operators is not None:
         error = html.escape(f"{type(context.error).__name__}: {context.error}")[:3000]
         try:

@@ -23,13 +23,13 @@ async def track(update: Update, context: BotContext) -> None:
     if code is None:
         await reply(message, t.TRACK_MALFORMED)
         return
-    await reply(message, await context.bot_data.cases.track(code, chat.id))
+    await reply(message, await context.bot_data.citizens.track(code, chat.id))
 
 
 async def my_cases(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message and chat:
-        await reply(message, await context.bot_data.cases.my_cases(chat.id))
+        await reply(message, await context.bot_data.citizens.my_cases(chat.id))
 
 
 async def on_rating(update: Update, context: BotContext) -> None:
@@ -42,7 +42,7 @@ async def on_rating(update: Update, context: BotContext) -> None:
     if code is None:
         await query.answer(t.NOT_YOURS)
         return
-    outcome = await context.bot_data.cases.rate(chat.id, code, parts[2])
+    outcome = await context.bot_data.citizens.rate(chat.id, code, parts[2])
     await query.answer()
     if query.message is not None:
         await reply(query.message, outcome.text)  # type: ignore[arg-type]
