@@ -1,27 +1,29 @@
 """Speed and memory of the matcher, against plain rapidfuzz baselines, at 40 and 2,000 procedures.
 
-    .venv/bin/python bench/bench_matching.py      (from the repository root; about 2 minutes)
+    .venv/bin/python bench/bench_matching.py      (from the repository root; under a minute)
 
 It only prints figures; nothing is asserted. Two knowledge bases are measured:
 
 * shipped -- the `knowledge/` folder as loaded by `load_knowledge` (40 procedures);
-* scaled  -- 2,000 procedures built in memory (no file is written): the shipped ones plus 49
-  variants of each, with a new id (`khai-sinh-v17`) and a name and aliases that carry a
-  qualifier -- a commune or ward, a target group, a sub-case, or a second procedure combined
-  with the first ("... kết hợp ...", its aliases joined with "và") -- on a random subset of
-  the original aliases, shuffled. New words come in and words are shared between procedures
-  as in a real catalogue. Names and aliases stay unique across procedures under the checker's
-  rule (same accent-free words = same name), so colliding aliases are left out (counted).
-  Synonyms, intents, offices and every other part of the knowledge are the shipped ones.
+* scaled  -- 2,000 procedures built in memory (written to a temporary folder, removed again,
+  only to time loading them from disk): the shipped ones plus 49 variants of each, with a
+  new id (`khai-sinh-v17`) and a name and aliases that carry a qualifier -- a commune or
+  ward, a target group, a sub-case, or a second procedure combined with the first
+  ("... kết hợp ...", its aliases joined with "và") -- on a random subset of the original
+  aliases, shuffled. New words come in and words are shared between procedures as in a real
+  catalogue. Names and aliases stay unique across procedures under the checker's rule (same
+  accent-free words = same name), so colliding aliases are left out (counted). Synonyms,
+  intents, offices and every other part of the knowledge are the shipped ones.
 
 Figures:
 
 0. Knowledge bases: names + aliases, distinct words and features (words and word pairs) that
    the index holds, aliases left out, time to generate the scaled base.
 1. Load and index build in ms, median of 5 runs (n= says how many: a build so slow that the
-   runs would pass 40 s gets fewer): `load_knowledge(knowledge/)` (YAML parsing, validation,
-   cross-checks; shipped only), `Understander(kb)` (cue tables and procedure index, i.e. the
-   index build), and both together (shipped only). Memory, from one more build under
+   runs would pass 40 s gets fewer): `load_knowledge(folder)` (YAML parsing, validation,
+   cross-checks; for the scaled base, of the same knowledge folder with its procedures
+   replaced by the 2,000 in one file), `Understander(kb)` (cue tables and procedure index,
+   i.e. the index build), and both together. Memory, from one more build under
    tracemalloc: peak of Python allocations while `Understander(kb)` runs (temporaries
    included), and what is still allocated once it is built (the Understander kept).
 2. Per-message latency of `Understander.understand(text)` over the messages of

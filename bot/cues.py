@@ -121,14 +121,17 @@ class Spellings:
     def __init__(self, texts: Iterable[Sequence[str]], wanted: Collection[tuple[str, ...]]) -> None:
         lengths = {len(w) for w in wanted}
         self._seen: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+        firsts = {w[0] for w in wanted}
         for text in texts:
             folded = tuple(fold(w) for w in text)
-            toned = tuple(tone_key(w) for w in text)
-            for size in lengths:
-                for i in range(len(text) - size + 1):
+            for i, word in enumerate(folded):
+                if word not in firsts:
+                    continue  # no cue starts with this word: most positions end here
+                for size in lengths:
                     run = folded[i : i + size]
-                    if run in wanted:
-                        self._seen[run].add(toned[i : i + size])
+                    if len(run) == size and run in wanted:
+                        toned = tuple(tone_key(w) for w in text[i : i + size])
+                        self._seen[run].add(toned)
 
     def clashes(self, folded: tuple[str, ...], toned: tuple[str, ...]) -> bool:
         return bool(self._seen.get(folded, set()) - {toned})

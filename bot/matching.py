@@ -39,7 +39,7 @@ GENERIC_FACTOR = 0.3
 UNKNOWN_WEIGHT = 1.5  # evidence mass one unknown content word counts for
 BIGRAM_WEIGHT = 1.2  # a matched word pair ("khai sinh") is stronger evidence than its two words
 FUZZY_CANDIDATES = 12
-CANDIDATES = 80  # procedures whose aliases are compared with the message, by evidence
+CANDIDATES = 50  # procedures whose aliases are compared with the message, by evidence
 CANDIDATE_SHARE = 0.3  # …among those with at least this share of the best evidence
 FUZZY_MIN_CHARS = 12  # shorter names are too easily "found" in unrelated words by fuzzy matching
 FUZZY_CUTOFF = 92
@@ -123,12 +123,13 @@ class ProcedureIndex:
         self._weights = {f: w * BIGRAM_WEIGHT if " " in f else w for f, w in self.idf.items()}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._phrase_feats: list[frozenset[str]] = []
+        weights, postings = self._weights, self._postings  # locals: this loop runs ~10^5 times
         for phrase, feats in zip(self._phrases, phrase_feats, strict=True):
-            phrase.weight = sum(self._weight(f) for f in feats)
+            phrase.weight = sum(map(weights.__getitem__, feats))
             self._phrase_feats.append(frozenset(feats))
         for proc, seen_feats in enumerate(proc_feats):
             for f in seen_feats:
-                self._postings[f].append((proc, self._weight(f)))
+                postings[f].append((proc, weights[f]))
         self.vocabulary = sorted({f for f in doc_freq if " " not in f and len(f) >= 4})
         self._vocab_set = frozenset(f for f in doc_freq if " " not in f)
         self._by_proc: dict[int, list[int]] = defaultdict(list)
@@ -195,6 +196,7 @@ class ProcedureIndex:
         candidates = sorted((p for p in mass if mass[p] >= floor), key=lambda p: (-mass[p], p))
         candidates = candidates[:CANDIDATES]
         coverage: dict[int, tuple[float, int]] = {}
+        weights = self._weights
         for proc in candidates:
             best_rank: tuple[float, int, int] = (0.0, 0, 0)
             for pi in self._by_proc[proc]:
@@ -202,7 +204,8 @@ class ProcedureIndex:
                 hit = self._phrase_feats[pi] & feats
                 if not hit or phrase.weight <= 0:
                     continue
-                cov = sum(self._weight(f) for f in sorted(hit)) / phrase.weight
+                # Rounded below before any comparison, so summation order cannot matter.
+                cov = sum(map(weights.__getitem__, hit)) / phrase.weight
                 # Equal coverage: credit the shorter name (it leaves the rest of the message,
                 # such as "online" in "tạm trú online", to tell the aspect), then the earlier
                 # one, so the result never depends on iteration order.
