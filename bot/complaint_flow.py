@@ -19,7 +19,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.ports import Clock
 from bot.storage.complaint_models import ComplaintDraft
 from bot.storage.complaint_repo import ComplaintStore
-from bot.text_vi import clean, fold
+from bot.text_vi import clean, fold, tone_key, words
 
 STEPS = (
     "type",
@@ -75,6 +75,9 @@ class ComplaintFlow:
                 names.append(_commune_key(name))
                 self._commune_of.append(c.id)
         self._commune_names = names
+        self._commune_toned = [
+            _toned_key(name) for c in kb.communes.values() for name in (c.name, *c.former)
+        ]
 
     # -- entry ---------------------------------------------------------------------------------
 
@@ -277,13 +280,31 @@ class ComplaintFlow:
         return Prompt(t.COMMUNE_CHOICES, [*rows, *self.prompt(draft).buttons])
 
     def find_communes(self, typed: str, limit: int = 3) -> list[str]:
-        """Communes matching what was typed: one when it is clear, else up to `limit`."""
+        """Communes matching what was typed: one when it is clear, else up to `limit`.
+
+        Exact names first (typed accents decide between "Mỹ Tho" and "Mỹ Thọ"), then a name
+        contained in a longer answer ("ấp 3 xã Tân Hiệp"), then near spellings of short answers
+        only: a whole sentence must not be stretched into some commune's name.
+        """
         key = _commune_key(typed)
         if not key:
             return []
-        exact = [self._commune_of[i] for i, n in enumerate(self._commune_names) if n == key]
+        exact = [i for i, n in enumerate(self._commune_names) if n == key]
+        if len(exact) > 1:
+            toned = _toned_key(typed)
+            exact = [i for i in exact if self._commune_toned[i] == toned] or exact
         if exact:
-            return list(dict.fromkeys(exact))[:limit]
+            return list(dict.fromkeys(self._commune_of[i] for i in exact))[:limit]
+        padded = f" {key} "
+        inside = [i for i, n in enumerate(self._commune_names) if len(n) > 3 and f" {n} " in padded]
+        if inside:  # the longest name found wins: "tân phú đông" over "tân phú"
+            longest = max(len(self._commune_names[i]) for i in inside)
+            best = [i for i in inside if len(self._commune_names[i]) == longest]
+            toned = f" {_toned_key(typed)} "
+            best = [i for i in best if f" {self._commune_toned[i]} " in toned] or best
+            return list(dict.fromkeys(self._commune_of[i] for i in best))[:limit]
+        if len(key.split()) > 4:
+            return []
         hits = process.extract(
             key, self._commune_names, scorer=fuzz.WRatio, limit=10, score_cutoff=80
         )
@@ -291,6 +312,13 @@ class ComplaintFlow:
         if hits and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 8):
             return ids[:1]
         return ids[:limit]
+
+
+def _toned_key(name: str) -> str:
+    """Like _commune_key but keeping tones, to tell "Mỹ Tho" from "Mỹ Thọ"."""
+    folded = _commune_key(name).split()
+    toned = [tone_key(w) for w in words(name)][-len(folded) :] if folded else []
+    return " ".join(toned)
 
 
 def _commune_key(name: str) -> str:

@@ -16,8 +16,8 @@ async def track(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     typed = " ".join(context.args or [])
-    if not typed:
-        await reply(message, t.TRACK_ASK)
+    if not typed:  # no code: the citizen's own cases, and how to look one up
+        await reply(message, await context.bot_data.citizens.my_cases(chat.id))
         return
     code = normalise_code(typed)
     if code is None:

@@ -336,6 +336,10 @@ async def test_tracking_shows_details_only_to_the_citizen(story: Story):
     )
     [bad] = sends(await story.say("/tracuu PA-00000-00000", STRANGER))
     assert bad.params["text"] == t.TRACK_MALFORMED
+    [listing] = sends(await story.say("/tracuu"))  # no code: the citizen's own cases
+    assert code in listing.params["text"] and "Đường sá" in listing.params["text"]
+    [nothing] = sends(await story.say("/tracuu", STRANGER))
+    assert nothing.params["text"] == t.MY_CASES_EMPTY
 
 
 async def test_a_blocked_official_escalates_and_the_operators_are_told(story: Story):

@@ -98,3 +98,20 @@ def test_extensions_stop_at_the_legal_maximum():
     assert total == 5 and due > case.resolve_due
     with pytest.raises(ExtensionRefused):
         extend(case, 3, KB.deadlines, CAL)
+
+
+def test_communes_are_found_by_name_old_name_and_accents():
+    from bot.complaint_flow import ComplaintFlow
+
+    shipped = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
+    flow = ComplaintFlow(shipped, store=None, clock=None)  # type: ignore[arg-type]
+
+    def names(typed: str) -> list[str]:
+        return [shipped.communes[c].name for c in flow.find_communes(typed)]
+
+    assert names("Mỹ Tho") == ["Phường Mỹ Tho"]  # the typed accents decide…
+    assert names("Mỹ Thọ") == ["Xã Mỹ Thọ"]
+    assert set(names("my tho")) == {"Phường Mỹ Tho", "Xã Mỹ Thọ"}  # …without them, ask
+    assert names("phuong cao lanh") == ["Phường Cao Lãnh"]
+    assert names("ấp 3, phường Sa Đéc") == ["Phường Sa Đéc"]
+    assert names("Đường trước chợ có ổ gà lớn, xe máy té hoài.") == []  # not a place name
