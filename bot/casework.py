@@ -33,6 +33,12 @@ SEP = "|"
 RATING_STARS = "⭐"
 
 
+def public_name(o: Official) -> str:
+    """An official's name for citizens: a name not yet confirmed in officials.yaml is not shown
+    as if it were (the title and office still say who is in charge)."""
+    return o.full_name if o.verified else t.NAME_UNCONFIRMED
+
+
 def fmt_date(moment: datetime) -> str:
     return moment.astimezone(VN_TZ).strftime("%d/%m/%Y")
 
@@ -198,8 +204,9 @@ class CaseService:
         return Outgoing(c.citizen_chat_id, text, purpose, buttons=buttons, key=key)
 
     def describe_official(self, official_id: str) -> tuple[str, str, str]:
+        """Name, title and office as citizens see them (HTML-escaped)."""
         o = self.kb.officials[official_id]
-        return escape(o.full_name), escape(o.title), escape(o.office)
+        return escape(public_name(o)), escape(o.title), escape(o.office)
 
     # -- filing --------------------------------------------------------------------------------
 

@@ -174,6 +174,7 @@ REOPENED = (
     "Dạ, em rất tiếc. Em đã mở lại <code>{code}</code> và chuyển lên <b>{official}</b> "
     "({title}) để xem xét. Hạn mới: <b>{due}</b>."
 )
+NAME_UNCONFIRMED = "(họ tên đang được cập nhật)"
 NOT_YOURS = "Dạ, nút này không dành cho anh/chị ạ."
 
 APOLOGY = (

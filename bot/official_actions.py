@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from bot import complaint_texts as t
-from bot.casework import SEP, CaseService, Outcome, fmt_date
+from bot.casework import SEP, CaseService, Outcome, fmt_date, public_name
 from bot.complaints import ExtensionRefused, Status, extend, head_of_office, resolve_due_from
 from bot.storage.complaint_models import Complaint
 from bot.storage.complaint_repo import Change
@@ -195,7 +195,7 @@ class OfficialDesk:
                 type_name=kind.lower(),
                 error=body,
                 due=fmt_date(c.resolve_due),
-                head=escape(head.full_name),
+                head=escape(public_name(head)),
                 head_title=escape(head.title),
             )
             change = Change(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from bot import complaint_texts as t
-from bot.casework import CaseService, fmt_date
+from bot.casework import CaseService, fmt_date, public_name
 from bot.complaints import OPEN_STATUSES, SweepAction, head_of_office, sweep_actions
 from bot.storage.complaint_models import Complaint
 from bot.storage.complaint_repo import Change
@@ -123,7 +123,7 @@ def _apology(cases: CaseService, c: Complaint, action: SweepAction, handler: str
         handler=handler_name,
         handler_title=handler_title,
         new_due=fmt_date(action.new_due),
-        head=escape(head.full_name),
+        head=escape(public_name(head)),
         head_title=escape(head.title),
     )
     return cases.to_citizen(c, letter, "apology", key=f"{action.key}:apology")

@@ -115,3 +115,15 @@ def test_communes_are_found_by_name_old_name_and_accents():
     assert names("phuong cao lanh") == ["Phường Cao Lãnh"]
     assert names("ấp 3, phường Sa Đéc") == ["Phường Sa Đéc"]
     assert names("Đường trước chợ có ổ gà lớn, xe máy té hoài.") == []  # not a place name
+
+
+def test_names_not_confirmed_in_the_file_are_not_shown_to_citizens():
+    from bot.casework import CaseService
+
+    shipped = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
+    cases = CaseService(shipped, store=None, clock=None)  # type: ignore[arg-type]
+    name, title, office = cases.describe_official("cb-van-phong-my-tho")  # a sample entry
+    assert name == "(họ tên đang được cập nhật)"
+    assert "Văn phòng" in title and "Mỹ Tho" in office
+    confirmed = CaseService(KB, store=None, clock=None)  # type: ignore[arg-type]
+    assert confirmed.describe_official("can-bo")[0] == "Lê Văn Bộ"
