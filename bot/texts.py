@@ -37,7 +37,8 @@ COMMANDS = [
     ("start", "Bắt đầu, xem danh mục"),
     ("help", "Hướng dẫn sử dụng"),
     ("thutuc", "Tra cứu thủ tục hành chính"),
-    ("phananh", "Gửi phản ánh, kiến nghị"),
+    ("phananh", "Gửi phản ánh, khiếu nại, tố cáo"),
+    ("tracuu", "Tra cứu phản ánh đã gửi"),
 ]
 
 # -- greetings and help ---------------------------------------------------------------------

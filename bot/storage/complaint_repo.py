@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.cards import fit
 from bot.storage.complaint_models import (
     CaseEvent,
     Complaint,
@@ -320,7 +321,7 @@ def _queued(s: Session, key: str) -> bool:
 def _outbox_row(m: Outgoing, complaint_id: int | None, now: datetime) -> OutboxMessage:
     return OutboxMessage(
         chat_id=m.chat_id,
-        text=m.text[:4096],
+        text=fit(m.text),  # within Telegram's limit, cut at a line break, never inside a tag
         photo=m.photo,
         buttons=m.buttons,
         complaint_id=complaint_id,
