@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from telegram import Update
 
 from bot.app import build_application
 from bot.local_api import Call, LocalBotApi
 from bot.settings import Settings
+from bot.storage.db import make_engine
 from tests import builders
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `python -m bot` sets it
@@ -22,6 +26,26 @@ KNOWLEDGE = ROOT / "knowledge"
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@contextmanager
+def throwaway_postgres_url() -> Iterator[str]:
+    """A URL of the test database whose search path is a fresh schema, dropped afterwards, so
+    runs never see each other's rows. An unreachable server fails the test (never skips)."""
+    admin = make_engine(POSTGRES_URL)
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from bot.knowledge.problems import Located, Problem
 from bot.knowledge.schema import Office, Procedure, SynonymEntry
@@ -13,9 +14,12 @@ def _key(text: str) -> str:
     return " ".join(fold(w) for w in words(text))
 
 
-def _duplicate_ids(
-    entries: Sequence[tuple[Procedure | Office, Located]], what: str
-) -> list[Problem]:
+class HasId(Protocol):
+    id: str
+
+
+def duplicate_ids(entries: Sequence[tuple[HasId, Located]], what: str) -> list[Problem]:
+    """An id used twice is reported where it is reused, pointing at its first use."""
     seen: dict[str, Located] = {}
     problems = []
     for item, located in entries:
@@ -114,8 +118,8 @@ def cross_check(
 ) -> list[Problem]:
     """All problems that only show when entries are compared with each other."""
     return (
-        _duplicate_ids(procedures, "thủ tục")
-        + _duplicate_ids(offices, "nơi tiếp nhận")
+        duplicate_ids(procedures, "thủ tục")
+        + duplicate_ids(offices, "nơi tiếp nhận")
         + _shared_aliases(procedures)
         + _unknown_offices(procedures, {o.id for o, _ in offices})
         + _conflicting_synonyms(synonyms)

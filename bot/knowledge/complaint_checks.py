@@ -4,27 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.knowledge.checks import duplicate_ids
 from bot.knowledge.complaint_schema import COMPLAINT_TYPES, Commune, Official, Routing
 from bot.knowledge.problems import Located, Problem
-
-
-def _ids(
-    entries: Sequence[tuple[Commune | Official, Located]], what: str
-) -> tuple[set[str], list[Problem]]:
-    seen: dict[str, Located] = {}
-    problems = []
-    for item, located in entries:
-        first = seen.setdefault(item.id, located)
-        if first is not located:
-            problems.append(
-                Problem(
-                    located.file,
-                    located.line(["id"]),
-                    f"{item.id}.id",
-                    f"mã {what} bị trùng: đã dùng ở {first.file}:{first.line(['id'])}",
-                )
-            )
-    return set(seen), problems
 
 
 def _chains(officials: Sequence[tuple[Official, Located]]) -> list[Problem]:
@@ -115,9 +97,10 @@ def complaint_problems(
     routing: tuple[Routing, Located] | None,
 ) -> list[Problem]:
     """Every problem that shows only when the complaint files are read together."""
-    commune_ids, problems = _ids(communes, "xã, phường")
-    official_ids, more = _ids(officials, "cán bộ")
-    problems += more + _chains(officials)
+    problems = duplicate_ids(communes, "xã, phường") + duplicate_ids(officials, "cán bộ")
+    problems += _chains(officials)
+    commune_ids = {c.id for c, _ in communes}
+    official_ids = {o.id for o, _ in officials}
     if routing is not None:
         problems += _routes(routing[0], routing[1], official_ids, commune_ids)
     return problems

@@ -11,14 +11,12 @@ ha-tang outside phuong-my-tho goes to can-bo; operators' group -1009999).
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from telegram.error import Forbidden, NetworkError, RetryAfter
@@ -33,7 +31,7 @@ from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
 from bot.storage.db import make_engine, migrate
 from bot.sweep import sweep_overdue
 from tests.clock import FakeClock
-from tests.conftest import POSTGRES_URL
+from tests.conftest import throwaway_postgres_url
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 in Vietnam
@@ -53,20 +51,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'complaints.sqlite'}"
         return
-    admin = make_engine(POSTGRES_URL)
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:  # pragma: no cover - reported, not skipped
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
-    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_postgres_url() as url:
+        yield url
 
 
 @pytest.fixture

@@ -94,6 +94,16 @@ def code_in(text: str) -> str:
     return match.group(0)
 
 
+def mini_settings(tmp_path: Path) -> Settings:
+    """The bot on the small fixture knowledge and an SQLite file of this test's own."""
+    return Settings(
+        _env_file=None,
+        telegram_bot_token="123:TEST",
+        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
+        knowledge_dir=MINI,
+    )
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -101,12 +111,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def story(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Story]:
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
-        knowledge_dir=MINI,
-    )
+    settings = mini_settings(tmp_path)
     api = LocalBotApi()
     app = build_application(settings, request=api, clock=clock, rate_limit=False)
     async with app:
@@ -259,12 +264,7 @@ async def test_missed_deadlines_remind_escalate_and_apologise_once(story: Story,
 
 
 async def test_a_restart_in_the_middle_of_filing_continues_the_draft(tmp_path, clock):
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
-        knowledge_dir=MINI,
-    )
+    settings = mini_settings(tmp_path)
     api = LocalBotApi()
     first = build_application(settings, request=api, clock=clock, rate_limit=False)
     async with first:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,29 +13,18 @@ from sqlalchemy.engine import Engine
 from bot.ports import QuestionRecord
 from bot.storage.db import make_engine, migrate
 from bot.storage.repositories import SqlStore
-from tests.conftest import POSTGRES_URL
+from tests.conftest import throwaway_postgres_url
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def _postgres_engine() -> Iterator[Engine]:
-    """A throwaway schema in the test database, so runs never see each other's rows."""
-    admin = make_engine(POSTGRES_URL)
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:  # pragma: no cover - reported, not skipped
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
-    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_postgres_url() as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
