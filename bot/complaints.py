@@ -9,7 +9,7 @@ States (diagram: bot/complaint_states.md):
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -242,7 +242,3 @@ def _before(due: datetime, limit: TimeLimit, calendar: WorkCalendar) -> datetime
 def working_days_left(now: datetime, due: datetime, calendar: WorkCalendar) -> int:
     """Whole working days from today to the due date (0 on the day, negative when late)."""
     return calendar.working_days_between(local_date(now), local_date(due))
-
-
-def summarise_chain(official_ids: Sequence[str], officials: Mapping[str, Official]) -> str:
-    return " → ".join(officials[i].full_name for i in official_ids if i in officials)

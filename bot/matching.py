@@ -140,11 +140,6 @@ class ProcedureIndex:
     def _weight(self, feature: str) -> float:
         return self._weights.get(feature, 0.0)
 
-    @classmethod
-    def build(cls, kb: KnowledgeBase) -> ProcedureIndex:
-        """Index a knowledge base with its own synonyms."""
-        return cls(kb, expander_for(kb))
-
     # -- typo rescue -----------------------------------------------------------------------
 
     def _correct_uncached(self, token: str) -> tuple[str, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -170,10 +169,3 @@ class IntentExamples(Strict):
 
 
 ASPECTS = frozenset({"fee", "time", "documents", "where", "online", "legal"})
-
-_WS = re.compile(r"\s+")
-
-
-def clean_line(text: str) -> str:
-    """Collapse runs of white space so editors' line wrapping never shows in answers."""
-    return _WS.sub(" ", text).strip()
