@@ -15,14 +15,15 @@ from bot.casework import CaseService
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.context import CONTEXT_TYPES, BotContext, BotData
+from bot.handoff import HandoffDesk
 from bot.knowledge.loader import load_knowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
-from bot.storage.complaint_repo import ComplaintStore
 from bot.storage.db import make_engine, migrate
+from bot.storage.handoff_repo import HandoffStore
 from bot.sweep import sweep_overdue
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ async def _deliver(context: BotContext) -> None:
 async def _sweep(context: BotContext) -> None:
     """Repeating job: reminders, escalations and apologies as deadlines come and go."""
     report = await sweep_overdue(context.bot_data.cases)
-    if report.escalated or report.reminded:
-        log.info("sweep: %s", report)
+    reminded, closed = await context.bot_data.handoff.sweep()
+    if report.escalated or report.reminded or reminded or closed:
+        log.info("sweep: %s; handoff reminded %d, closed %d", report, reminded, closed)
         context.bot_data.wake_outbox(context)
 
 
@@ -59,7 +61,7 @@ def build_application(
     knowledge = Knowledge.build(load_knowledge(settings.knowledge_dir))
     engine = make_engine(settings.database_url)
     migrate(engine)
-    store = ComplaintStore(engine)
+    store = HandoffStore(engine)
     clock = clock or SystemClock()
     kb = knowledge.kb
 
@@ -94,7 +96,8 @@ def build_application(
     data.cases = CaseService(kb, store, clock)
     data.desk = OfficialDesk(data.cases)
     data.citizens = CitizenDesk(data.cases)
-    data.outbox = OutboxWorker(data.cases)
+    data.handoff = HandoffDesk(kb, store, clock)
+    data.outbox = OutboxWorker(data.cases, handoff=data.handoff)
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.casework import CaseService
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
+from bot.handoff import HandoffDesk
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.services import QuestionService
@@ -27,6 +28,7 @@ class BotData:
     cases: CaseService
     desk: OfficialDesk
     citizens: CitizenDesk
+    handoff: HandoffDesk
     outbox: OutboxWorker
 
     def wake_outbox(self, context: Any) -> None:

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot import complaint_texts as t
 from bot.casework import CaseService
 from bot.complaints import Status
+from bot.handoff import HandoffDesk
 from bot.storage.complaint_models import OutboxMessage
 from bot.storage.complaint_repo import Change, Outgoing
 
@@ -50,8 +51,14 @@ class DeliveryReport:
 class OutboxWorker:
     """One per bot instance; `deliver_once` is called by a repeating job."""
 
-    def __init__(self, cases: CaseService, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        cases: CaseService,
+        worker_id: str | None = None,
+        handoff: HandoffDesk | None = None,
+    ) -> None:
         self.cases = cases
+        self.handoff = handoff
         self.store = cases.store
         self.worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
@@ -137,6 +144,13 @@ class OutboxWorker:
         await self._alert(m, reason)
 
     async def _alert(self, m: OutboxMessage, reason: str) -> None:
+        if m.handoff_id is not None and m.purpose == "handoff_answer" and self.handoff:
+            # The staff member who answered must know the citizen did not get it.
+            note = self.handoff.undeliverable_note(m.handoff_id, reason)
+            if note is not None:
+                note.key = f"alert:{m.id}"
+                await self.store.enqueue([note], self.cases.clock.now())
+                return
         operators = self.cases.kb.routing.operators_chat_id
         if operators is None or operators == m.chat_id:
             return

@@ -110,8 +110,8 @@ class OfficialDesk:
     async def typed(self, user_id: int, text: str) -> Outcome | None:
         """The text an official was asked for; None when nothing was pending."""
         pending = await self.store.pending_input(user_id)
-        if pending is None:
-            return None
+        if pending is None or pending.complaint_id is None:
+            return None  # nothing asked, or an answer for a handed-off question (bot.handoff)
         await self.store.clear_input(user_id)
         c = await self.store.by_id(pending.complaint_id)
         actor = self.cases.may_act(user_id, c) if c is not None else None

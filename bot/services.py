@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Protocol
 
+from bot import handoff_texts, texts
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Procedure
 from bot.matching import ProcedureMatch
@@ -135,9 +136,31 @@ class QuestionService:
             await self.store.remember_procedure(chat_id, proc.id, self.clock.now())
         return proc
 
-    async def forward(self, chat_id: int, question_id: int, token: str) -> bool:
-        """Pass an unanswered question to staff; only the asker's own button can do it, once."""
-        return await self.store.forward_question(question_id, token, chat_id, self.clock.now())
+    async def forward(self, chat_id: int, question_id: int, token: str) -> tuple[str, str] | None:
+        """Pass an unanswered question to staff; only the asker's own button can do it, once.
+
+        Returns the question and what the bot understood of it, for the staff member.
+        """
+        if not await self.store.forward_question(question_id, token, chat_id, self.clock.now()):
+            return None
+        record = await self.store.question(question_id)
+        if record is None:
+            return None
+        return record.text, self.describe(
+            record.best_procedure_id, record.best_score, record.aspect
+        )
+
+    def describe(self, procedure_id: str | None, score: float | None, aspect: str) -> str:
+        """What the bot made of a question, in a line for staff."""
+        proc = self.kb.by_id.get(procedure_id or "")
+        if proc is None:
+            return handoff_texts.NOTHING_UNDERSTOOD
+        asked = (
+            ""
+            if aspect == "general"
+            else f", hỏi về {texts.SECTION_TITLES.get(aspect, aspect).lower()}"
+        )
+        return f"gần nhất: {proc.name} ({score or 0:.0f} điểm){asked}"
 
 
 def _greeting_kind(u: Understanding) -> AnswerKind:

@@ -6,7 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from handlers import complaints as complaint_flow
-from handlers import errors, officials, questions, router, start, tracking
+from handlers import errors, handoff, officials, questions, router, start, tracking
 
 
 def _button(label: str) -> filters.BaseFilter:
@@ -23,11 +23,12 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("phananh", start.complaint_entry, filters=new))
     app.add_handler(CommandHandler("tracuu", tracking.track, filters=new))
     app.add_handler(CommandHandler("myid", officials.myid, filters=new))
+    app.add_handler(CommandHandler("hangdoi", handoff.queue, filters=new))
     app.add_handler(MessageHandler(_button(texts.MENU_HELP), start.help_command))
     app.add_handler(MessageHandler(_button(texts.MENU_PROCEDURES), start.browse))
     app.add_handler(MessageHandler(_button(texts.MENU_COMPLAINT), start.complaint_entry))
     app.add_handler(MessageHandler(_button(texts.MENU_TRACK), tracking.my_cases))
-    app.add_handler(MessageHandler(_button(texts.MENU_HUMAN), start.human))
+    app.add_handler(MessageHandler(_button(texts.MENU_HUMAN), handoff.from_menu))
     # Officials answer in groups by replying to the bot; citizens write in private.
     app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, router.on_text))
     media = filters.PHOTO | filters.LOCATION | filters.CONTACT
@@ -40,5 +41,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(complaint_flow.on_button, pattern=r"^c\|"))
     app.add_handler(CallbackQueryHandler(officials.on_button, pattern=r"^o\|"))
     app.add_handler(CallbackQueryHandler(tracking.on_rating, pattern=r"^r\|"))
+    app.add_handler(CallbackQueryHandler(handoff.on_button, pattern=r"^h\|"))
     app.add_handler(CallbackQueryHandler(questions.on_button))
     app.add_error_handler(errors.on_error)

@@ -10,7 +10,7 @@ from bot.context import BotContext
 from handlers.common import reply
 
 
-def _markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None:
+def outcome_markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None:
     if outcome.buttons:
         return InlineKeyboardMarkup(
             [
@@ -36,7 +36,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     if query.message is not None:
-        await reply(query.message, outcome.text, _markup(outcome))  # type: ignore[arg-type]
+        await reply(query.message, outcome.text, outcome_markup(outcome))  # type: ignore[arg-type]
     if outcome.changed:
         context.bot_data.wake_outbox(context)
 

@@ -9,7 +9,7 @@ from bot import texts
 from bot.cards import card, e, section_text
 from bot.context import BotContext
 from bot.services import Answer
-from handlers import complaints, keyboards
+from handlers import complaints, handoff, keyboards
 from handlers.common import hotline_html, is_private, reply
 
 
@@ -70,7 +70,12 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
     elif answer.kind == "help":
         await reply(message, texts.HELP, keyboards.menu())
     elif answer.kind == "human":
-        await reply(message, texts.HUMAN_NOTE.format(hotline=hotline_html(context)))
+        u = answer.understanding
+        best = u.best if u else None
+        understood = context.bot_data.questions.describe(
+            best.id if best else None, best.score if best else None, answer.aspect
+        )
+        await handoff.open_for(update, context, message.text, understood)
     elif answer.kind == "followup":
         await reply(message, texts.FOLLOWUP_WITHOUT_SUBJECT)
     elif answer.kind == "none":
@@ -122,12 +127,15 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _show(query, texts.GROUP_TITLE.format(group=e(name)), markup)
     elif press.kind == "f":
         qid = int(press.args[0]) if press.args[0].isdigit() else -1
-        done = qid > 0 and await service.forward(chat.id, qid, press.args[1])
-        if not done:
+        forwarded = await service.forward(chat.id, qid, press.args[1]) if qid > 0 else None
+        if forwarded is None:
             await query.answer(texts.FORWARD_REFUSED, show_alert=True)
             return
         await query.answer()
-        await query.message.reply_text(texts.FORWARDED.format(hotline=hotline_html(context)))
+        if context.bot_data.handoff.enabled:
+            await handoff.open_for(update, context, *forwarded)
+        else:
+            await query.message.reply_text(texts.FORWARDED.format(hotline=hotline_html(context)))
 
 
 async def _show(query, text: str, markup) -> None:  # type: ignore[no-untyped-def]

@@ -1,17 +1,22 @@
-"""Who a private message is for: an official's pending input, an open draft, or a question."""
+"""Who a message is for: an official's or staff member's pending input, an open draft, an open
+conversation with staff, or — most often — a question for the bot."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import BotContext
-from handlers import complaints, fallback, officials, questions
+from handlers import complaints, fallback, handoff, officials, questions
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     if await officials.on_typed(update, context):
         return
+    if await handoff.staff_typed(update, context):
+        return
     if await complaints.on_draft_message(update, context):
+        return
+    if await handoff.citizen_message(update, context):
         return
     await questions.on_text(update, context)
 

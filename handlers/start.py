@@ -44,11 +44,3 @@ async def complaint_entry(update: Update, context: BotContext) -> None:
         await reply(
             update.effective_message, texts.COMPLAINT_NOTE.format(hotline=hotline_html(context))
         )
-
-
-async def human(update: Update, context: BotContext) -> None:
-    """The Gặp cán bộ button."""
-    if update.effective_message:
-        await reply(
-            update.effective_message, texts.HUMAN_NOTE.format(hotline=hotline_html(context))
-        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
+from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
@@ -24,6 +25,7 @@ class KnowledgeBase:
     deadlines: Deadlines
     calendar: Calendar
     intent_examples: IntentExamples | None = None
+    handoff: Handoff | None = None  # who answers what the bot cannot; absent: no handoff
     version: str = ""
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.knowledge.checks import duplicate_ids
 from bot.knowledge.complaint_schema import COMPLAINT_TYPES, Commune, Official, Routing
@@ -104,3 +105,23 @@ def complaint_problems(
     if routing is not None:
         problems += _routes(routing[0], routing[1], official_ids, commune_ids)
     return problems
+
+
+def handoff_problems(
+    handoff: tuple[Any, Located] | None, officials: Sequence[tuple[Official, Located]]
+) -> list[Problem]:
+    """Staff who answer handed-off questions must be officials of officials.yaml."""
+    if handoff is None:
+        return []
+    config, located = handoff
+    known = {o.id for o, _ in officials}
+    return [
+        Problem(
+            located.file,
+            located.line(["staff", i]),
+            f"staff[{i + 1}]",
+            f'không có cán bộ mã "{staff}" trong officials.yaml',
+        )
+        for i, staff in enumerate(config.staff)
+        if staff not in known
+    ]

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.checks import cross_check
-from bot.knowledge.complaint_checks import complaint_problems
+from bot.knowledge.complaint_checks import complaint_problems, handoff_problems
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
+from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
@@ -238,8 +239,9 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "deadlines.yaml": Deadlines,
     "calendar.yaml": Calendar,
     "intent_examples.yaml": IntentExamples,
+    "handoff.yaml": Handoff,
 }
-OPTIONAL_FILES = frozenset({"intent_examples.yaml"})
+OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml"})
 LIST_FILES: dict[str, type[BaseModel]] = {
     "offices.yaml": Office,
     "synonyms.yaml": SynonymEntry,
@@ -295,6 +297,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
     problems += complaint_problems(
         lists["communes.yaml"], lists["officials.yaml"], singles.get("routing.yaml")
     )
+    problems += handoff_problems(singles.get("handoff.yaml"), lists["officials.yaml"])
     missing = [n for n in SINGLE_FILES if n not in singles and n not in OPTIONAL_FILES]
     if problems or missing:
         raise KnowledgeError(problems or [Problem(n, 1, "", "tệp trống") for n in missing])
@@ -309,6 +312,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         deadlines=singles["deadlines.yaml"][0],
         calendar=singles["calendar.yaml"][0],
         intent_examples=singles.get("intent_examples.yaml", (None, None))[0],
+        handoff=singles.get("handoff.yaml", (None, None))[0],
         version=digest.hexdigest()[:12],
     )
 

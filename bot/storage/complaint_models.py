@@ -95,6 +95,7 @@ class OutboxMessage(SQLModel, table=True):
     photo: str | None = Field(default=None, max_length=200)  # Telegram file id; text = caption
     buttons: list[list[list[str]]] | None = Field(default=None, sa_column=Column(JSON))
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    handoff_id: int | None = Field(default=None, foreign_key="handoff.id")
     official_id: str | None = Field(default=None, max_length=40)  # recipient, if an official
     purpose: str = Field(max_length=32)
     key: str | None = Field(default=None, max_length=160)
@@ -115,7 +116,8 @@ class PendingInput(SQLModel, table=True):
 
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    complaint_id: int = Field(foreign_key="complaint.id")
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id")
+    handoff_id: int | None = Field(default=None, foreign_key="handoff.id")
     action: str = Field(max_length=24)
     argument: str | None = Field(default=None, max_length=60)
     created_at: datetime

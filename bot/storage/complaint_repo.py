@@ -187,10 +187,11 @@ class ComplaintStore(SqlStore):
         self,
         user_id: int,
         chat_id: int,
-        complaint_id: int,
+        complaint_id: int | None,
         action: str,
         argument: str | None,
         now: datetime,
+        handoff_id: int | None = None,
     ) -> None:
         def q(s: Session) -> None:
             s.merge(
@@ -198,6 +199,7 @@ class ComplaintStore(SqlStore):
                     user_id=user_id,
                     chat_id=chat_id,
                     complaint_id=complaint_id,
+                    handoff_id=handoff_id,
                     action=action,
                     argument=argument,
                     created_at=now,
@@ -318,8 +320,11 @@ def _queued(s: Session, key: str) -> bool:
     return s.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None
 
 
-def _outbox_row(m: Outgoing, complaint_id: int | None, now: datetime) -> OutboxMessage:
+def _outbox_row(
+    m: Outgoing, complaint_id: int | None, now: datetime, handoff_id: int | None = None
+) -> OutboxMessage:
     return OutboxMessage(
+        handoff_id=handoff_id,
         chat_id=m.chat_id,
         text=fit(m.text),  # within Telegram's limit, cut at a line break, never inside a tag
         photo=m.photo,

@@ -98,6 +98,9 @@ class SqlStore:
 
         return await self._run(q)
 
+    async def question(self, question_id: int) -> QuestionLog | None:  # type: ignore[override]
+        return await self._run(lambda s: s.get(QuestionLog, question_id))
+
     async def unanswered(self, since: datetime | None = None) -> list[QuestionLog]:
         def q(s: Session) -> list[QuestionLog]:
             stmt = select(QuestionLog).where(QuestionLog.outcome != "answered")

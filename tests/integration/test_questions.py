@@ -66,7 +66,11 @@ async def test_unanswerable_question_can_be_passed_to_staff_once(harness: Harnes
     [reply] = _replies(await harness.say("cho hỏi quy định nuôi chim yến trong khu dân cư ra sao"))
     assert reply.params["text"] == texts.NO_MATCH
     calls = await harness.press(reply, "Gửi câu hỏi")
-    assert any(texts.FORWARDED.split(".")[0] in t for t in texts_of(calls))
+    assert any("đã chuyển câu hỏi của anh/chị tới cán bộ" in t for t in texts_of(calls))
+    group = harness.app.bot_data.handoff.config.operators_chat_id
+    await harness.app.bot_data.outbox.deliver_once(harness.app.bot)
+    [note] = harness.api.sent(group)  # the operators' group gets the question, with a claim button
+    assert "nuôi chim yến" in note.params["text"] and "Tôi nhận" in str(note.params["reply_markup"])
     again = await harness.press(reply, "Gửi câu hỏi")
     [answer] = [c for c in again if c.method == "answerCallbackQuery"]
     assert answer.params["text"] == texts.FORWARD_REFUSED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from bot.storage import complaint_models, models  # noqa: F401  (registers the tables)
+from bot.storage import complaint_models, handoff_models, models  # noqa: F401  (the tables)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,109 @@
+"""Handing a question to a person: the citizen's side, the operators' group, /hangdoi."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import texts
+from bot.context import BotContext
+from handlers.common import hotline_html, is_private, reply
+from handlers.officials import outcome_markup
+
+
+def _citizen_name(update: Update) -> str:
+    user = update.effective_user
+    return user.first_name if user and user.first_name else "Người dân"
+
+
+async def open_for(
+    update: Update, context: BotContext, question: str | None, understood: str
+) -> None:
+    """Pass a question to the operators' group (or, with no group configured, say where to
+    call), and tell the citizen when a person will answer."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    desk = context.bot_data.handoff
+    if not desk.enabled:
+        await reply(message, texts.HUMAN_NOTE.format(hotline=hotline_html(context)))
+        return
+    answer = await desk.open(chat.id, _citizen_name(update), question, understood)
+    markup = (
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in answer.buttons
+            ]
+        )
+        if answer.buttons
+        else None
+    )
+    await reply(message, answer.text, markup)
+    context.bot_data.wake_outbox(context)
+
+
+async def from_menu(update: Update, context: BotContext) -> None:
+    """The 🙋 Gặp cán bộ button: a conversation whose first message is yet to come."""
+    if is_private(update):
+        await open_for(update, context, None, "")
+
+
+async def citizen_message(update: Update, context: BotContext) -> bool:
+    """A private message while the citizen has a question with staff: it goes to them."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.text is None or not is_private(update):
+        return False
+    answer = await context.bot_data.handoff.citizen_message(
+        chat.id, _citizen_name(update), message.text
+    )
+    if answer is None:
+        return False
+    await reply(message, answer.text)
+    context.bot_data.wake_outbox(context)
+    return True
+
+
+async def staff_typed(update: Update, context: BotContext) -> bool:
+    """A staff member's answer, typed as a reply to the bot's prompt."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return False
+    outcome = await context.bot_data.handoff.typed(user.id, message.text)
+    if outcome is None:
+        return False
+    await reply(message, outcome.text)
+    if outcome.changed:
+        context.bot_data.wake_outbox(context)
+    return True
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """ "h|claim|id", "h|ans|id", "h|close|id" (staff) and "h|done|id" (the citizen)."""
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or not query.data:
+        return
+    parts = query.data.split("|")
+    if len(parts) != 3:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    outcome = await context.bot_data.handoff.press(user.id, chat.id, parts[1], parts[2])
+    if not outcome.changed and not outcome.force_reply:
+        await query.answer(outcome.text, show_alert=True)
+        return
+    await query.answer()
+    if query.message is not None:
+        await reply(query.message, outcome.text, outcome_markup(outcome))  # type: ignore[arg-type]
+    if outcome.changed:
+        context.bot_data.wake_outbox(context)
+
+
+async def queue(update: Update, context: BotContext) -> None:
+    """/hangdoi: open questions, oldest first, for staff (not shown to citizens)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    desk = context.bot_data.handoff
+    if not desk.enabled or desk.staff_of(user.id) is None:
+        await reply(message, texts.HELP)
+        return
+    await reply(message, await desk.queue())
