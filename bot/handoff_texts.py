@@ -57,3 +57,10 @@ QUEUE_CLAIMED = "{staff} đang trả lời"
 MINUTES = "{n} phút"
 HOURS = "{h} giờ {m} phút"
 NOTHING_UNDERSTOOD = "không tìm được thủ tục phù hợp"
+# What the bot had answered, by the outcome recorded in the question log.
+BOT_ANSWERED = {
+    "unanswered": "bot đã xin lỗi vì chưa trả lời được",
+    "suggested": 'bot đã gợi ý vài thủ tục, người hỏi chọn "không phải"',
+    "answered": "bot đã trả lời, người hỏi vẫn cần cán bộ",
+}
+ASKED_FOR_PERSON = "người hỏi xin gặp cán bộ"

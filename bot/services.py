@@ -146,9 +146,9 @@ class QuestionService:
         record = await self.store.question(question_id)
         if record is None:
             return None
-        return record.text, self.describe(
-            record.best_procedure_id, record.best_score, record.aspect
-        )
+        understood = self.describe(record.best_procedure_id, record.best_score, record.aspect)
+        answered = handoff_texts.BOT_ANSWERED.get(record.outcome, record.outcome)
+        return record.text, f"{understood}; {answered}"
 
     def describe(self, procedure_id: str | None, score: float | None, aspect: str) -> str:
         """What the bot made of a question, in a line for staff."""

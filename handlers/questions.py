@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot import texts
+from bot import handoff_texts, texts
 from bot.cards import card, e, section_text
 from bot.context import BotContext
 from bot.services import Answer
@@ -75,7 +75,9 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
         understood = context.bot_data.questions.describe(
             best.id if best else None, best.score if best else None, answer.aspect
         )
-        await handoff.open_for(update, context, message.text, understood)
+        await handoff.open_for(
+            update, context, message.text, f"{understood}; {handoff_texts.ASKED_FOR_PERSON}"
+        )
     elif answer.kind == "followup":
         await reply(message, texts.FOLLOWUP_WITHOUT_SUBJECT)
     elif answer.kind == "none":

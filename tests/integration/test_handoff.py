@@ -59,6 +59,7 @@ async def test_the_question_reaches_the_group_with_what_the_bot_understood(story
     [note] = sends(await story.deliver(), GROUP)
     text = note.params["text"]
     assert "nuôi chim yến" in text and "Lan" in text and "Bot hiểu" in text
+    assert h.BOT_ANSWERED["unanswered"] in text  # and what it had answered
     assert [label for label, _ in buttons(note)] == [h.BTN_CLAIM]
 
 
