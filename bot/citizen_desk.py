@@ -23,8 +23,9 @@ class CitizenDesk:
             return t.DAYS_LEFT.format(n=n)
         return t.DUE_TODAY if n == 0 else t.OVERDUE.format(n=-n)
 
-    async def track(self, code: str, chat_id: int) -> str:
-        """A case by code: everything for its citizen, only its status for anyone else."""
+    async def track(self, code: str, chat_id: int, private: bool = True) -> str:
+        """A case by code: everything for its citizen in their private chat, only its status
+        for anyone else (and in a group, even for the citizen: the group would read it)."""
         c = await self.cases.store.by_code(code)
         if c is None:
             return t.TRACK_NOT_FOUND.format(code=escape(code))
@@ -40,7 +41,7 @@ class CitizenDesk:
             official=f"{name} ({title})",
             deadline_line=deadline,
         )
-        if c.citizen_chat_id != chat_id:
+        if c.citizen_chat_id != chat_id or not private:
             return text + t.TRACK_PUBLIC_NOTE
         text += t.TRACK_DETAILS.format(
             category=escape(self.cases.category_name(c.category)),

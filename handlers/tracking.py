@@ -7,7 +7,7 @@ from telegram import Update
 from bot import complaint_texts as t
 from bot.complaints import normalise_code
 from bot.context import BotContext
-from handlers.common import reply
+from handlers.common import is_private, reply
 
 
 async def track(update: Update, context: BotContext) -> None:
@@ -23,7 +23,10 @@ async def track(update: Update, context: BotContext) -> None:
     if code is None:
         await reply(message, t.TRACK_MALFORMED)
         return
-    await reply(message, await context.bot_data.citizens.track(code, chat.id))
+    user = update.effective_user
+    asker = user.id if user else chat.id  # in a private chat, the user is the chat
+    text = await context.bot_data.citizens.track(code, asker, private=is_private(update))
+    await reply(message, text)
 
 
 async def my_cases(update: Update, context: BotContext) -> None:

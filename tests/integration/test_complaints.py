@@ -340,6 +340,9 @@ async def test_tracking_shows_details_only_to_the_citizen(story: Story):
     assert code in listing.params["text"] and "Đường sá" in listing.params["text"]
     [nothing] = sends(await story.say("/tracuu", STRANGER))
     assert nothing.params["text"] == t.MY_CASES_EMPTY
+    in_group = builders.message(f"/tracuu {code}", CITIZEN, chat=builders.group_chat())
+    [group_view] = sends(await story.feed(in_group))  # the citizen, but the group would read it
+    assert "ổ gà" not in group_view.params["text"]
 
 
 async def test_a_blocked_official_escalates_and_the_operators_are_told(story: Story):
