@@ -115,12 +115,13 @@ class HandoffDesk:
         stored = await self.store.open_handoff(case, announce, now)
         assert stored.id is not None
         assert self.hours is not None
-        if not text:
-            reply = h.OPENED_EMPTY
-        elif self.hours.is_open(now):
-            reply = h.OPENED
-        else:
-            reply = h.OPENED_LATER.format(when=describe_opening(self.hours.next_opening(now), now))
+        if self.hours.is_open(now):
+            reply = h.OPENED if text else h.OPENED_EMPTY
+        else:  # out of hours, say when a person will answer, however the handoff began
+            when = describe_opening(self.hours.next_opening(now), now)
+            reply = h.OPENED_LATER.format(when=when)
+            if not text:
+                reply = h.OPENED_EMPTY + "\n" + h.LATER.format(when=when)
         return Reply(reply, [[(h.CITIZEN_CLOSE, SEP.join(("h", "done", str(stored.id))))]])
 
     async def add(self, case: HandoffCase, citizen_name: str, text: str) -> Reply:
@@ -286,8 +287,10 @@ class HandoffDesk:
                 )
                 claim = [[_button(h.BTN_CLAIM, "claim", case.id)]]
                 message = self._group(note, claim, key=f"handoff:{case.id}:remind:{case.reminded}")
+                # Jump to the current period: after a long gap, one reminder, not a burst.
+                periods = int((now - case.created_at) / remind_every)
                 if await self.store.change_handoff(
-                    case.id, case.version, {"reminded": case.reminded + 1}, [message], now
+                    case.id, case.version, {"reminded": periods}, [message], now
                 ):
                     reminded += 1
             elif case.status == "claimed" and now - case.last_activity_at >= idle:

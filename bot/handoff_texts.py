@@ -11,6 +11,7 @@ OPENED_LATER = (
     "Bây giờ ngoài giờ làm việc, cán bộ sẽ trả lời anh/chị vào <b>{when}</b>. "
     "Em xin lỗi vì anh/chị phải chờ. 🙏"
 )
+LATER = "Bây giờ ngoài giờ làm việc, cán bộ sẽ trả lời anh/chị vào <b>{when}</b>. 🙏"
 OPENED_EMPTY = "Dạ, em đã báo cán bộ. Anh/chị nhắn câu hỏi ở đây, em chuyển ngay cho cán bộ nhé."
 ADDED = "Dạ, em đã chuyển thêm tin nhắn này tới cán bộ."
 CITIZEN_CLOSE = "✖️ Thôi, không cần nữa"
