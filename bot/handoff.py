@@ -24,6 +24,7 @@ from bot.text_vi import clean
 
 SEP = "|"
 MAX_TEXT = 3000
+EMPTY = "(muốn gặp cán bộ)"  # the question of a handoff opened before anything was written
 
 
 @dataclass(frozen=True)
@@ -89,12 +90,17 @@ class HandoffDesk:
         existing = await self.store.open_handoff_of(chat_id)
         if existing is not None and question:
             return await self.add(existing, citizen_name, question)
+        if existing is not None:  # 🙋 pressed again: the same conversation, not a second one
+            assert existing.id is not None
+            return Reply(
+                h.OPENED_EMPTY, [[(h.CITIZEN_CLOSE, SEP.join(("h", "done", str(existing.id))))]]
+            )
         now = self.clock.now()
         text = clean(question or "")[:MAX_TEXT]
         case = HandoffCase(
             citizen_chat_id=chat_id,
             citizen_name=clean(citizen_name)[:120] or "Người dân",
-            question=text or "(muốn gặp cán bộ)",
+            question=text or EMPTY,
             understood=understood[:1000],
             status="waiting",
             created_at=now,
@@ -130,14 +136,15 @@ class HandoffDesk:
         now = self.clock.now()
         body = escape(clean(text)[:MAX_TEXT])
         name = escape(case.citizen_name)
+        values: dict[str, object] = {"last_activity_at": now}
+        if case.question == EMPTY:  # the first thing written after "Gặp cán bộ" is the question
+            values["question"] = clean(text)[:MAX_TEXT]
         if case.status == "claimed":
             message = self._to_claimer(case, h.TO_STAFF.format(id=case.id, name=name, text=body))
         else:
             claim = [[_button(h.BTN_CLAIM, "claim", case.id)]]
             message = self._group(h.MORE.format(id=case.id, name=name, text=body), claim)
-        await self.store.change_handoff(
-            case.id, case.version, {"last_activity_at": now}, [message], now
-        )
+        await self.store.change_handoff(case.id, case.version, values, [message], now)
         return Reply(h.ADDED, [])
 
     async def citizen_message(self, chat_id: int, citizen_name: str, text: str) -> Reply | None:
@@ -278,7 +285,16 @@ class HandoffDesk:
         idle = timedelta(minutes=self.config.idle_minutes)
         for case in await self.store.open_handoffs():
             assert case.id is not None
-            if case.status == "waiting" and now - case.created_at >= remind_every * (
+            if (
+                case.status == "waiting"
+                and case.question == EMPTY
+                and (now - case.last_activity_at >= idle)
+            ):
+                # "Gặp cán bộ" pressed, then nothing written: nothing for staff to answer.
+                values = {"status": "closed", "closed_at": now, "closed_by": "idle"}
+                if await self.store.change_handoff(case.id, case.version, values, [], now):
+                    closed += 1
+            elif case.status == "waiting" and now - case.created_at >= remind_every * (
                 case.reminded + 1
             ):
                 minutes = int((now - case.created_at).total_seconds() // 60)

@@ -154,3 +154,25 @@ async def test_an_idle_conversation_closes(story: Story):
     delivered = await story.deliver()
     assert sends(delivered, CITIZEN["id"])[0].params["text"] == h.CLOSED_IDLE
     assert cases(story)[0].status == "closed"
+
+
+async def test_asking_for_a_person_twice_keeps_one_conversation(story: Story):
+    from bot import texts
+
+    await story.say(texts.MENU_HUMAN)
+    await story.say(texts.MENU_HUMAN)
+    assert len(cases(story)) == 1
+    await story.say("cho hỏi về đất ruộng bị sạt lở")
+    assert cases(story)[0].question == "cho hỏi về đất ruộng bị sạt lở"
+    story.clock.advance(minutes=61)  # it has a question now: it waits for staff, not closed
+    await story.data.handoff.sweep()
+    assert cases(story)[0].status == "waiting"
+
+
+async def test_asking_for_a_person_and_writing_nothing_closes_after_a_while(story: Story):
+    from bot import texts
+
+    await story.say(texts.MENU_HUMAN)
+    story.clock.advance(minutes=61)
+    await story.data.handoff.sweep()
+    assert cases(story)[0].status == "closed"
