@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.cards import e, hotline, split
+from bot.casework import Outcome
 from bot.context import BotContext
 
 
@@ -27,3 +30,21 @@ async def reply(
     parts = split(text)
     for i, part in enumerate(parts):
         await message.reply_text(part, reply_markup=markup if i == len(parts) - 1 else None)
+
+
+async def relay_typed(
+    update: Update,
+    context: BotContext,
+    typed: Callable[[int, str], Awaitable[Outcome | None]],
+) -> bool:
+    """Hand text an official or staff member was asked for to `typed`; False if none was."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return False
+    outcome = await typed(user.id, message.text)
+    if outcome is None:
+        return False
+    await reply(message, outcome.text)
+    if outcome.changed:
+        context.bot_data.wake_outbox(context)
+    return True

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -23,16 +21,7 @@ BUTTON_STEPS = frozenset({"type", "category", "confirm"})
 async def show(message: Message, prompt: Prompt) -> None:
     """A flow prompt: inline buttons on the question; a reply keyboard when Telegram's own
     location or contact button is wanted; the main menu back when the flow ends."""
-    markup = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in prompt.buttons
-            ]
-        )
-        if prompt.buttons
-        else None
-    )
+    markup = keyboards.inline(prompt.buttons)
     if prompt.done:
         await reply(message, prompt.text, keyboards.menu())
         return

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import texts
 from bot.context import BotContext
-from handlers.common import hotline_html, is_private, reply
+from handlers import keyboards
+from handlers.common import hotline_html, is_private, relay_typed, reply
 from handlers.officials import outcome_markup
 
 
@@ -28,16 +29,7 @@ async def open_for(
         await reply(message, texts.HUMAN_NOTE.format(hotline=hotline_html(context)))
         return
     answer = await desk.open(chat.id, _citizen_name(update), question, understood)
-    markup = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in answer.buttons
-            ]
-        )
-        if answer.buttons
-        else None
-    )
+    markup = keyboards.inline(answer.buttons)
     await reply(message, answer.text, markup)
     context.bot_data.wake_outbox(context)
 
@@ -65,16 +57,7 @@ async def citizen_message(update: Update, context: BotContext) -> bool:
 
 async def staff_typed(update: Update, context: BotContext) -> bool:
     """A staff member's answer, typed as a reply to the bot's prompt."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or message.text is None:
-        return False
-    outcome = await context.bot_data.handoff.typed(user.id, message.text)
-    if outcome is None:
-        return False
-    await reply(message, outcome.text)
-    if outcome.changed:
-        context.bot_data.wake_outbox(context)
-    return True
+    return await relay_typed(update, context, context.bot_data.handoff.typed)
 
 
 async def on_button(update: Update, context: BotContext) -> None:

@@ -47,6 +47,15 @@ def parse(data: str | None) -> Press | None:
     return Press(kind, tuple(args))
 
 
+def inline(rows: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons from the core's (label, callback data) rows; None when there are none."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
 def menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         texts.MENU_ROWS, resize_keyboard=True, input_field_placeholder=texts.MENU_PLACEHOLDER

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Update
 
 from bot import complaint_texts as t
 from bot.casework import Outcome
 from bot.context import BotContext
-from handlers.common import reply
+from handlers import keyboards
+from handlers.common import relay_typed, reply
 
 
 def outcome_markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None:
     if outcome.buttons:
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                for row in outcome.buttons
-            ]
-        )
+        return keyboards.inline(outcome.buttons)
     if outcome.force_reply:
         # In officials' groups the bot sees only replies to itself: ask for one.
         return ForceReply(selective=True)
@@ -43,16 +39,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def on_typed(update: Update, context: BotContext) -> bool:
     """The answer, reason or result an official was asked to type; False if none was asked."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or message.text is None:
-        return False
-    outcome = await context.bot_data.desk.typed(user.id, message.text)
-    if outcome is None:
-        return False
-    await reply(message, outcome.text)
-    if outcome.changed:
-        context.bot_data.wake_outbox(context)
-    return True
+    return await relay_typed(update, context, context.bot_data.desk.typed)
 
 
 async def myid(update: Update, context: BotContext) -> None:
