@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,8 @@ import pytest
 import bot.app as bot_app
 from bot import complaint_texts as t
 from bot import texts
-from bot.app import build_application
-from bot.settings import Settings
 from tests.clock import FakeClock
+from tests.e2e.running import RunCounter, labels, running_bot
 from tests.fakes import ApiCall, FakeBotApi, FakeUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,63 +39,6 @@ ROAD = "Đường trước nhà số 12 <ấp 3> bị ổ gà lớn & ngập, xe
 LAMP = "Đèn đường ở ấp 5 hư cả tháng nay, tối đi rất nguy hiểm."
 
 Message = dict[str, Any]
-
-
-class SweepWatch:
-    """Counts completed runs of the real sweep job (the job and the sweep are untouched)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.runs = 0
-        self._changed = asyncio.Condition()
-        real = bot_app.sweep_overdue
-
-        async def counted(cases: Any) -> Any:
-            try:
-                return await real(cases)
-            finally:
-                async with self._changed:
-                    self.runs += 1
-                    self._changed.notify_all()
-
-        monkeypatch.setattr(bot_app, "sweep_overdue", counted)
-
-    async def ticks(self, n: int, timeout: float = 10.0) -> None:
-        """Wait until the job has completed `n` more runs."""
-        target = self.runs + n
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.runs >= target), timeout)
-
-
-@asynccontextmanager
-async def running_bot(fake: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Any]:
-    """The real Application, polling the fake in this event loop, with its jobs running."""
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=fake.base_url,
-        telegram_api_file_url=fake.base_file_url,
-        database_url=f"sqlite:///{tmp_path}/e2e.sqlite",
-        knowledge_dir=MINI,
-        outbox_interval_seconds=0.2,
-        sweep_interval_seconds=0.3,
-    )
-    app = build_application(settings, clock=clock)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        await fake.wait_for_poller()
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
-def labels(message: Message) -> list[str]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["text"] for row in rows for b in row]
 
 
 def code_in(text: str) -> str:
@@ -225,7 +166,7 @@ async def test_complaint_story_over_http(
 ) -> None:
     caplog.set_level(logging.WARNING)
     clock = FakeClock()  # Monday 07/12/2026 09:00 in Vietnam
-    sweeps = SweepWatch(monkeypatch)
+    sweeps = RunCounter(monkeypatch, bot_app, "sweep_overdue")
     async with FakeBotApi(token=TOKEN) as fake:
         cast = Cast(
             citizen=fake.user(5001, "Lan"),
@@ -235,7 +176,7 @@ async def test_complaint_story_over_http(
             official_b=fake.user(9003, "Bộ"),
         )
         fake.group(OPERATORS, "Tổ điều hành", "supergroup")  # alerts, if any, can be sent
-        async with running_bot(fake, tmp_path, clock) as app:
+        async with running_bot(fake, tmp_path, clock, TOKEN) as app:
             try:
                 await play(fake, app, clock, sweeps, cast)
             except AssertionError as exc:
@@ -256,7 +197,7 @@ async def test_complaint_story_over_http(
 
 
 async def play(
-    fake: FakeBotApi, app: Any, clock: FakeClock, sweeps: SweepWatch, cast: Cast
+    fake: FakeBotApi, app: Any, clock: FakeClock, sweeps: RunCounter, cast: Cast
 ) -> None:
     """The story; every message goes through the fake over HTTP."""
     citizen, stranger, chu_tich = cast.citizen, cast.stranger, cast.chu_tich

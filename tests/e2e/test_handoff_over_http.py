@@ -22,8 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -34,10 +33,9 @@ import pytest
 
 from bot import handoff_texts as h
 from bot import texts
-from bot.app import build_application
 from bot.handoff import HandoffDesk
-from bot.settings import Settings
 from tests.clock import FakeClock
+from tests.e2e.running import RunCounter, labels, running_bot
 from tests.fakes import ApiCall, FakeBotApi, FakeUser, parse_html
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,63 +59,6 @@ Message = dict[str, Any]
 def plain(html_text: str) -> str:
     """What a Telegram client shows for HTML the bot sends (tags gone, entities decoded)."""
     return parse_html(html_text)[0]
-
-
-class HandoffSweepWatch:
-    """Counts completed runs of the handoff sweep (the real one, called by the real job)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.runs = 0
-        self._changed = asyncio.Condition()
-        real = HandoffDesk.sweep
-
-        async def counted(desk: HandoffDesk) -> tuple[int, int]:
-            try:
-                return await real(desk)
-            finally:
-                async with self._changed:
-                    self.runs += 1
-                    self._changed.notify_all()
-
-        monkeypatch.setattr(HandoffDesk, "sweep", counted)
-
-    async def ticks(self, n: int, timeout: float = 5.0) -> None:
-        """Wait until the job has completed `n` more runs."""
-        target = self.runs + n
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: self.runs >= target), timeout)
-
-
-@asynccontextmanager
-async def running_bot(fake: FakeBotApi, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Any]:
-    """The real Application, polling the fake in this event loop, with its jobs running."""
-    settings = Settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        telegram_api_base_url=fake.base_url,
-        telegram_api_file_url=fake.base_file_url,
-        database_url=f"sqlite:///{tmp_path}/e2e.sqlite",
-        knowledge_dir=MINI,
-        outbox_interval_seconds=0.2,
-        sweep_interval_seconds=0.3,
-    )
-    app = build_application(settings, clock=clock)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        await fake.wait_for_poller()
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
-def labels(message: Message) -> list[str]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["text"] for row in rows for b in row]
 
 
 def markup_sent_with(fake: FakeBotApi, message: Message) -> dict[str, Any]:
@@ -241,7 +182,7 @@ async def test_handoff_story_over_http(
 ) -> None:
     caplog.set_level(logging.WARNING)
     clock = FakeClock()  # Monday 07/12/2026 09:00 in Vietnam: working hours
-    sweeps = HandoffSweepWatch(monkeypatch)
+    sweeps = RunCounter(monkeypatch, HandoffDesk, "sweep", timeout=5.0)
     async with FakeBotApi(token=TOKEN) as fake:
         cast = Cast(
             citizen=fake.user(5001, "Lan"),
@@ -251,7 +192,7 @@ async def test_handoff_story_over_http(
             staff_b=fake.user(9003, "Bộ"),
         )
         fake.group(OPERATORS, "Tổ điều hành", "supergroup")
-        async with running_bot(fake, tmp_path, clock) as app:
+        async with running_bot(fake, tmp_path, clock, TOKEN) as app:
             try:
                 await play(fake, app, clock, sweeps, cast)
             except AssertionError as exc:
@@ -269,7 +210,7 @@ async def test_handoff_story_over_http(
 
 
 async def play(
-    fake: FakeBotApi, app: Any, clock: FakeClock, sweeps: HandoffSweepWatch, cast: Cast
+    fake: FakeBotApi, app: Any, clock: FakeClock, sweeps: RunCounter, cast: Cast
 ) -> None:
     """The story; every message goes through the fake over HTTP."""
     citizen, neighbour, chu_tich = cast.citizen, cast.neighbour, cast.chu_tich
@@ -422,7 +363,7 @@ async def test_menu_button_out_of_hours_tells_when(
     async with FakeBotApi(token=TOKEN) as fake:
         citizen = fake.user(5003, "Mai")
         fake.group(OPERATORS, "Tổ điều hành", "supergroup")
-        async with running_bot(fake, tmp_path, clock):
+        async with running_bot(fake, tmp_path, clock, TOKEN):
             [invited] = await say(fake, citizen, texts.MENU_HUMAN)
             handoff_id, _ = await announced(fake, "Mai", "(muốn gặp cán bộ)")
             [passed_on] = await say(fake, citizen, BIRDS)
@@ -441,11 +382,11 @@ async def test_reminders_after_a_gap_are_not_a_burst(
     reminder period passed since the last sweep (the bot was down, the host slept)."""
     caplog.set_level(logging.WARNING)
     clock = FakeClock()  # Monday 09:00: working hours throughout
-    sweeps = HandoffSweepWatch(monkeypatch)
+    sweeps = RunCounter(monkeypatch, HandoffDesk, "sweep", timeout=5.0)
     async with FakeBotApi(token=TOKEN) as fake:
         citizen = fake.user(5004, "Tâm")
         fake.group(OPERATORS, "Tổ điều hành", "supergroup")
-        async with running_bot(fake, tmp_path, clock) as app:
+        async with running_bot(fake, tmp_path, clock, TOKEN) as app:
             store = app.bot_data.handoff.store
             await ask_unanswerable(fake, citizen, BIRDS)
             handoff_id, _ = await announced(fake, "Tâm", BIRDS)
