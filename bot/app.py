@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import texts
 from bot.casework import CaseService
+from bot.chat_order import PerChatUpdateProcessor
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.context import CONTEXT_TYPES, BotContext, BotData
@@ -78,7 +79,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
-        .concurrent_updates(True)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
