@@ -14,7 +14,7 @@ import pytest
 from bot.app import build_application
 from bot.settings import Settings
 from tests.clock import FakeClock
-from tests.fakes import FakeBotApi
+from tests.fakes import FakeBotApi, FakeUser
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 Message = dict[str, Any]
@@ -84,3 +84,40 @@ def labels(message: Message) -> list[str]:
     """The inline button labels of a message as the citizen sees it."""
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [b["text"] for row in rows for b in row]
+
+
+async def say(
+    fake: FakeBotApi, user: FakeUser, text: str, count: int = 1, **kw: Any
+) -> list[Message]:
+    await fake.send_text(user, text, **kw)
+    return await fake.wait_for(user, count=count)
+
+
+async def press(
+    fake: FakeBotApi, user: FakeUser, message: Message, label: str, **expect: Any
+) -> dict[str, Any]:
+    """Press a button and wait for the bot to answer the callback query; check the answer."""
+    query = await fake.press(user, message, button_text=label)
+    answer = await fake.wait_for_callback_answer(query)
+    for key, value in expect.items():
+        assert answer.get(key) == value, (label, answer)
+    return answer
+
+
+def markup_sent_with(fake: FakeBotApi, message: Message) -> dict[str, Any]:
+    """The reply_markup the bot sent with a message (ForceReply is not part of the Message)."""
+    key = (message["chat"]["id"], message["message_id"])
+    call = next(
+        c
+        for c in fake.sent
+        if c.message is not None and (c.message["chat"]["id"], c.message["message_id"]) == key
+    )
+    return call.reply_markup or {}
+
+
+async def outbox_settled(store: Any, timeout: float = 5.0) -> None:
+    """Wait until every queued message is sent (none claimed and in flight), so that moving the
+    fake clock cannot make a claim's lease expire under a send."""
+    async with asyncio.timeout(timeout):
+        while any(m.status == "pending" for m in await store.outbox()):
+            await asyncio.sleep(0.05)

@@ -12,7 +12,6 @@ ha-tang in phuong-my-tho goes to truong-phong, elsewhere to can-bo; operators -1
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -26,7 +25,15 @@ import bot.app as bot_app
 from bot import complaint_texts as t
 from bot import texts
 from tests.clock import FakeClock
-from tests.e2e.running import RunCounter, labels, running_bot
+from tests.e2e.running import (
+    RunCounter,
+    labels,
+    markup_sent_with,
+    outbox_settled,
+    press,
+    running_bot,
+    say,
+)
 from tests.fakes import ApiCall, FakeBotApi, FakeUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,17 +54,6 @@ def code_in(text: str) -> str:
     return match.group(0)
 
 
-def markup_sent_with(fake: FakeBotApi, message: Message) -> dict[str, Any]:
-    """The reply_markup the bot sent with a message (ForceReply is not part of the Message)."""
-    key = (message["chat"]["id"], message["message_id"])
-    call = next(
-        c
-        for c in fake.sent
-        if c.message is not None and (c.message["chat"]["id"], c.message["message_id"]) == key
-    )
-    return call.reply_markup or {}
-
-
 def about(code: str, *words: str) -> Callable[[Message], bool]:
     """A predicate: a message about case `code` containing every one of `words`."""
     return lambda m: code in m.get("text", "") and all(w in m["text"] for w in words)
@@ -70,30 +66,12 @@ def check(message: Message, code: str, *words: str) -> None:
     assert not missing, f"missing {missing} in {text!r}"
 
 
-async def press(
-    fake: FakeBotApi, user: FakeUser, message: Message, label: str, **expect: Any
-) -> dict[str, Any]:
-    """Press a button and wait for the bot to answer the callback query; check the answer."""
-    query = await fake.press(user, message, button_text=label)
-    answer = await fake.wait_for_callback_answer(query)
-    for key, value in expect.items():
-        assert answer.get(key) == value, (label, answer)
-    return answer
-
-
 async def press_and_read(
     fake: FakeBotApi, user: FakeUser, message: Message, label: str, count: int = 1
 ) -> list[Message]:
     """A press that is accepted (no alert) and answered with `count` messages to the user."""
     answer = await press(fake, user, message, label)
     assert not answer.get("text"), (label, answer)
-    return await fake.wait_for(user, count=count)
-
-
-async def say(
-    fake: FakeBotApi, user: FakeUser, text: str, count: int = 1, **kw: Any
-) -> list[Message]:
-    await fake.send_text(user, text, **kw)
     return await fake.wait_for(user, count=count)
 
 
@@ -151,14 +129,6 @@ def case_message(call: ApiCall) -> object:
     flow's own prompts (the "👇" keyboard hint, the questions of a second filing) legitimately
     repeat, so they never group."""
     return (call.chat_id, call.text) if CODE.search(call.text or "") else call.seq
-
-
-async def outbox_settled(store: Any, timeout: float = 5.0) -> None:
-    """Wait until every queued message is sent (none claimed and in flight), so that moving the
-    fake clock cannot make a claim's lease expire under a send."""
-    async with asyncio.timeout(timeout):
-        while any(m.status == "pending" for m in await store.outbox()):
-            await asyncio.sleep(0.05)
 
 
 async def test_complaint_story_over_http(

@@ -35,7 +35,15 @@ from bot import handoff_texts as h
 from bot import texts
 from bot.handoff import HandoffDesk
 from tests.clock import FakeClock
-from tests.e2e.running import RunCounter, labels, running_bot
+from tests.e2e.running import (
+    RunCounter,
+    labels,
+    markup_sent_with,
+    outbox_settled,
+    press,
+    running_bot,
+    say,
+)
 from tests.fakes import ApiCall, FakeBotApi, FakeUser, parse_html
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,37 +69,8 @@ def plain(html_text: str) -> str:
     return parse_html(html_text)[0]
 
 
-def markup_sent_with(fake: FakeBotApi, message: Message) -> dict[str, Any]:
-    """The reply_markup the bot sent with a message (ForceReply is not part of the Message)."""
-    key = (message["chat"]["id"], message["message_id"])
-    call = next(
-        c
-        for c in fake.sent
-        if c.message is not None and (c.message["chat"]["id"], c.message["message_id"]) == key
-    )
-    return call.reply_markup or {}
-
-
 def text_is(expected: str) -> Callable[[Message], bool]:
     return lambda m: m.get("text") == expected
-
-
-async def press(
-    fake: FakeBotApi, user: FakeUser, message: Message, label: str, **expect: Any
-) -> dict[str, Any]:
-    """Press a button and wait for the bot to answer the callback query; check the answer."""
-    query = await fake.press(user, message, button_text=label)
-    answer = await fake.wait_for_callback_answer(query)
-    for key, value in expect.items():
-        assert answer.get(key) == value, (label, answer)
-    return answer
-
-
-async def say(
-    fake: FakeBotApi, user: FakeUser, text: str, count: int = 1, **kw: Any
-) -> list[Message]:
-    await fake.send_text(user, text, **kw)
-    return await fake.wait_for(user, count=count)
 
 
 async def in_group(fake: FakeBotApi, expected: str, timeout: float = 5.0) -> Message:
@@ -105,14 +84,6 @@ def understood_in(new: Message) -> str:
     last = new["text"].rsplit("\n", 1)[-1]
     assert last.startswith("Bot hiểu: "), new["text"]
     return last.removeprefix("Bot hiểu: ")
-
-
-async def outbox_settled(store: Any, timeout: float = 5.0) -> None:
-    """Wait until every queued message is sent or given up (none claimed and in flight), so
-    that moving the fake clock cannot make a claim's lease expire under a send."""
-    async with asyncio.timeout(timeout):
-        while any(m.status == "pending" for m in await store.outbox()):
-            await asyncio.sleep(0.05)
 
 
 async def ask_unanswerable(fake: FakeBotApi, citizen: FakeUser, question: str) -> Message:
