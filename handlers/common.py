@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ChatType
 
 from bot.cards import e, hotline, split
 from bot.casework import Outcome
 from bot.context import BotContext
+from handlers import keyboards
 
 
 def is_private(update: Update) -> bool:
@@ -24,7 +32,7 @@ def hotline_html(context: BotContext) -> str:
 async def reply(
     message: Message,
     text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None = None,
 ) -> None:
     """Reply in as many parts as Telegram's 4096-character limit needs; buttons on the last."""
     parts = split(text)
@@ -48,3 +56,27 @@ async def relay_typed(
     if outcome.changed:
         context.bot_data.wake_outbox(context)
     return True
+
+
+def outcome_markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None:
+    if outcome.buttons:
+        return keyboards.inline(outcome.buttons)
+    if outcome.force_reply:
+        # In groups the bot sees only replies to itself: ask for one.
+        return ForceReply(selective=True)
+    return None
+
+
+async def settle_press(
+    query: CallbackQuery, context: BotContext, outcome: Outcome, *, refused: bool
+) -> None:
+    """A refused press pops up its reason and changes nothing in the chat; any other press
+    posts its outcome under the pressed message and wakes the outbox if something changed."""
+    if refused:
+        await query.answer(outcome.text, show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await reply(query.message, outcome.text, outcome_markup(outcome))
+    if outcome.changed:
+        context.bot_data.wake_outbox(context)

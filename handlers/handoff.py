@@ -7,8 +7,7 @@ from telegram import Update
 from bot import texts
 from bot.context import BotContext
 from handlers import keyboards
-from handlers.common import hotline_html, is_private, relay_typed, reply
-from handlers.officials import outcome_markup
+from handlers.common import hotline_html, is_private, relay_typed, reply, settle_press
 
 
 def _citizen_name(update: Update) -> str:
@@ -70,14 +69,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(texts.STALE_BUTTON)
         return
     outcome = await context.bot_data.handoff.press(user.id, chat.id, parts[1], parts[2])
-    if not outcome.changed and not outcome.force_reply:
-        await query.answer(outcome.text, show_alert=True)
-        return
-    await query.answer()
-    if query.message is not None:
-        await reply(query.message, outcome.text, outcome_markup(outcome))  # type: ignore[arg-type]
-    if outcome.changed:
-        context.bot_data.wake_outbox(context)
+    refused = not outcome.changed and not outcome.force_reply
+    await settle_press(query, context, outcome, refused=refused)
 
 
 async def queue(update: Update, context: BotContext) -> None:

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import ForceReply, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import complaint_texts as t
-from bot.casework import Outcome
 from bot.context import BotContext
-from handlers import keyboards
-from handlers.common import relay_typed, reply
-
-
-def outcome_markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None:
-    if outcome.buttons:
-        return keyboards.inline(outcome.buttons)
-    if outcome.force_reply:
-        # In officials' groups the bot sees only replies to itself: ask for one.
-        return ForceReply(selective=True)
-    return None
+from handlers.common import relay_typed, reply, settle_press
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -27,14 +16,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     _, action, *args = query.data.split("|")
     outcome = await context.bot_data.desk.press(user.id, chat.id, action, args)
-    if outcome.text in (t.REFUSED, t.CASE_CLOSED, t.ALREADY_DONE) and not outcome.changed:
-        await query.answer(outcome.text, show_alert=True)
-        return
-    await query.answer()
-    if query.message is not None:
-        await reply(query.message, outcome.text, outcome_markup(outcome))  # type: ignore[arg-type]
-    if outcome.changed:
-        context.bot_data.wake_outbox(context)
+    refused = outcome.text in (t.REFUSED, t.CASE_CLOSED, t.ALREADY_DONE) and not outcome.changed
+    await settle_press(query, context, outcome, refused=refused)
 
 
 async def on_typed(update: Update, context: BotContext) -> bool:
