@@ -8,6 +8,7 @@ from telegram import (
     CallbackQuery,
     ForceReply,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
     Message,
     ReplyKeyboardMarkup,
     Update,
@@ -30,14 +31,21 @@ def hotline_html(context: BotContext) -> str:
 
 
 async def reply(
-    message: Message,
+    message: MaybeInaccessibleMessage,
     text: str,
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None = None,
 ) -> None:
-    """Reply in as many parts as Telegram's 4096-character limit needs; buttons on the last."""
+    """Reply in as many parts as Telegram's 4096-character limit needs; buttons on the last.
+
+    A button's message may be one Telegram no longer shows the bot (deleted by the user):
+    the answer then goes to its chat all the same."""
     parts = split(text)
     for i, part in enumerate(parts):
-        await message.reply_text(part, reply_markup=markup if i == len(parts) - 1 else None)
+        last_markup = markup if i == len(parts) - 1 else None
+        if isinstance(message, Message):
+            await message.reply_text(part, reply_markup=last_markup)
+        else:
+            await message.get_bot().send_message(message.chat.id, part, reply_markup=last_markup)
 
 
 async def relay_typed(
@@ -76,7 +84,7 @@ async def settle_press(
         await query.answer(outcome.text, show_alert=True)
         return
     await query.answer()
-    if isinstance(query.message, Message):
+    if query.message is not None:
         await reply(query.message, outcome.text, outcome_markup(outcome))
     if outcome.changed:
         context.bot_data.wake_outbox(context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import (
     KeyboardButton,
-    Message,
+    MaybeInaccessibleMessage,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -18,7 +18,7 @@ from handlers.common import is_private, reply
 BUTTON_STEPS = frozenset({"type", "category", "confirm"})
 
 
-async def show(message: Message, prompt: Prompt) -> None:
+async def show(message: MaybeInaccessibleMessage, prompt: Prompt) -> None:
     """A flow prompt: inline buttons on the question; a reply keyboard when Telegram's own
     location or contact button is wanted; the main menu back when the flow ends."""
     markup = keyboards.inline(prompt.buttons)
@@ -33,7 +33,7 @@ async def show(message: Message, prompt: Prompt) -> None:
             else KeyboardButton(t.SHARE_LOCATION, request_location=True)
         )
         keyboard = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
-        await message.reply_text("👇", reply_markup=keyboard)
+        await reply(message, "👇", keyboard)
 
 
 async def start(update: Update, context: BotContext, description: str | None = None) -> None:
@@ -60,7 +60,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step == "confirm" and value == "send" and draft.step == "confirm":
         await query.answer()
         text, filed = await context.bot_data.cases.submit(draft)
-        await reply(query.message, text, keyboards.menu() if filed else None)  # type: ignore[arg-type]
+        await reply(query.message, text, keyboards.menu() if filed else None)
         if filed is not None:
             context.bot_data.wake_outbox(context)
         return
@@ -69,7 +69,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(t.STALE_STEP)
         return
     await query.answer()
-    await show(query.message, prompt)  # type: ignore[arg-type]
+    await show(query.message, prompt)
 
 
 async def on_draft_message(update: Update, context: BotContext) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import handoff_texts, texts
@@ -83,12 +83,12 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
     elif answer.kind == "none":
         await reply(message, texts.OUT_OF_SCOPE, keyboards.menu())
     else:
-        markup = (
+        forward = (
             keyboards.forward(answer.question_id, answer.forward_token)
             if answer.question_id is not None and answer.forward_token
             else None
         )
-        await reply(message, texts.NO_MATCH, markup)
+        await reply(message, texts.NO_MATCH, forward)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -137,14 +137,14 @@ async def on_button(update: Update, context: BotContext) -> None:
         if context.bot_data.handoff.enabled:
             await handoff.open_for(update, context, *forwarded)
         else:
-            await query.message.reply_text(texts.FORWARDED.format(hotline=hotline_html(context)))
+            await reply(query.message, texts.FORWARDED.format(hotline=hotline_html(context)))
 
 
-async def _show(query, text: str, markup) -> None:  # type: ignore[no-untyped-def]
+async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Replace the pressed message's content; send anew when it can no longer be edited."""
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
-        if "not modified" in str(exc).lower():
+        if "not modified" in str(exc).lower() or query.message is None:
             return
-        await query.message.reply_text(text, reply_markup=markup)
+        await reply(query.message, text, markup)

@@ -48,6 +48,6 @@ async def on_rating(update: Update, context: BotContext) -> None:
     outcome = await context.bot_data.citizens.rate(chat.id, code, parts[2])
     await query.answer()
     if query.message is not None:
-        await reply(query.message, outcome.text)  # type: ignore[arg-type]
+        await reply(query.message, outcome.text)
     if outcome.changed:
         context.bot_data.wake_outbox(context)

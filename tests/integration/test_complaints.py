@@ -51,10 +51,17 @@ class Story:
     async def say(self, text: str, user: dict[str, Any] = CITIZEN) -> list[Call]:
         return await self.feed(builders.message(text, user))
 
-    async def press(self, call: Call, label: str, user: dict[str, Any] = CITIZEN) -> list[Call]:
+    async def press(
+        self, call: Call, label: str, user: dict[str, Any] = CITIZEN, *, gone: bool = False
+    ) -> list[Call]:
+        """Press a button; with `gone`, Telegram reports its message as no longer accessible
+        (deleted by the user), as it does with `date` 0 and nothing but chat and id."""
         data = next((d for lbl, d in buttons(call) if label in lbl), None)
         assert data is not None, (label, buttons(call))
-        return await self.feed(builders.press(data, sent_message(call), user))
+        sent = sent_message(call)
+        if gone:
+            sent = {"chat": sent["chat"], "message_id": sent["message_id"], "date": 0}
+        return await self.feed(builders.press(data, sent, user))
 
     async def deliver(self) -> list[Call]:
         before = len(self.api.calls)
@@ -118,7 +125,9 @@ async def story(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Story]:
         yield Story(app, api, clock)
 
 
-async def file_phan_anh(story: Story, commune: str = "Mỹ Tho") -> str:
+async def file_phan_anh(
+    story: Story, commune: str = "Mỹ Tho", *, summary_gone: bool = False
+) -> str:
     """A citizen files an anonymous phản ánh about a road, with a photo and a location."""
     [prompt] = sends(await story.say("/phananh"))
     assert "Phản ánh, kiến nghị" in prompt.params["text"]
@@ -136,7 +145,7 @@ async def file_phan_anh(story: Story, commune: str = "Mỹ Tho") -> str:
     calls = await story.press(last_with_buttons(calls), "ẩn danh")
     summary = last_with_buttons(calls)
     assert "Ẩn danh" in summary.params["text"] and "Phường Mỹ Tho" in summary.params["text"]
-    calls = await story.press(summary, "Gửi")
+    calls = await story.press(summary, "Gửi", gone=summary_gone)
     [filed] = sends(calls)
     return code_in(filed.params["text"])
 
@@ -158,6 +167,14 @@ async def test_citizen_files_and_is_told_code_official_and_deadline(story: Story
     [photo] = [c for c in delivered if c.method == "sendPhoto"]  # the citizen's photo too
     assert photo.params["photo"] == case.photos[0] and int(photo.params["chat_id"]) == TRUONG["id"]
     assert {label for label, _ in buttons(note)} >= {t.BTN_ACK, t.BTN_RESOLVE, t.BTN_TRANSFER}
+
+
+async def test_sending_from_a_summary_the_citizen_deleted_still_gives_the_code(story: Story):
+    """The press carries an inaccessible message: the answer goes to the chat instead."""
+    code = await file_phan_anh(story, summary_gone=True)
+    assert story.case(code).status == "received"
+    [filed] = sends(story.api.calls)[-1:]
+    assert int(filed.params["chat_id"]) == CITIZEN["id"] and "Hạn xử lý" in filed.params["text"]
 
 
 async def test_official_acknowledges_answers_transfers_extends_and_resolves(story: Story):

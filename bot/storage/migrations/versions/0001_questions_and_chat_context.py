@@ -8,7 +8,7 @@ Create Date: 2026-11-27 22:14:07.650078
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0001"

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 22:33:17.952680
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0002"
