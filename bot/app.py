@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 LOCAL_TOKEN = "0:local-terminal-chat"  # stands in for a token when nothing talks to Telegram
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application) -> None:
     """Publish the Vietnamese command descriptions (the "/" menu in Telegram's apps)."""
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
 
@@ -57,7 +57,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     rate_limit: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Wire everything; raises KnowledgeError (bot refuses to start) on invalid knowledge."""
     knowledge = Knowledge.build(load_knowledge(settings.knowledge_dir))
     engine = make_engine(settings.database_url)
@@ -83,7 +83,8 @@ def build_application(
     )
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # (The builder is typed for a limiter without per-call arguments; this one takes them.)
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()

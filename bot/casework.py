@@ -76,7 +76,7 @@ class CaseService:
         return dict(self.kb.officials)
 
     def type_name(self, c: Complaint | ComplaintDraft) -> str:
-        return self.kb.deadlines.types[c.type].name  # type: ignore[index]
+        return self.kb.deadlines.rules(c.type).name
 
     def category_name(self, category: str | None) -> str:
         return next((x.name for x in self.kb.routing.categories if x.id == category), "—")
@@ -212,28 +212,24 @@ class CaseService:
 
     async def submit(self, draft: ComplaintDraft) -> tuple[str, Complaint | None]:
         """File a complete draft: route it, set its deadlines, store it and notify, at once."""
-        rules = self.kb.deadlines.types.get(draft.type)  # type: ignore[arg-type]
-        complete = (
-            rules is not None
-            and draft.category
-            and draft.description
-            and (not rules.requires_identity or (draft.full_name and draft.phone))
-        )
-        if not complete:
+        kind, category, description = draft.type, draft.category, draft.description
+        if not (kind and kind in self.kb.deadlines.types and category and description):
+            return t.STALE_STEP, None
+        if self.kb.deadlines.rules(kind).requires_identity and not (
+            draft.full_name and draft.phone
+        ):
             return t.STALE_STEP, None
         now = self.clock.now()
         accused = named_official(draft.accused, self.kb.officials) if draft.accused else None
-        decision = route(
-            draft.category, draft.commune_id, accused, self.kb.routing, self.kb.officials
-        )
-        ack_due, resolve_due = initial_deadlines(draft.type, now, self.kb.deadlines, self.calendar)
-        code = new_code(draft.type)
+        decision = route(category, draft.commune_id, accused, self.kb.routing, self.kb.officials)
+        ack_due, resolve_due = initial_deadlines(kind, now, self.kb.deadlines, self.calendar)
+        code = new_code(kind)
         complaint = Complaint(
             code=code,
-            type=draft.type,
-            category=draft.category,
+            type=kind,
+            category=category,
             commune_id=draft.commune_id,
-            description=draft.description,
+            description=description,
             photos=list(draft.photos),
             latitude=draft.latitude,
             longitude=draft.longitude,
@@ -260,7 +256,7 @@ class CaseService:
                 ),
             )
 
-        filed = await self.store.file(complaint, change_for, lambda: new_code(draft.type))
+        filed = await self.store.file(complaint, change_for, lambda: new_code(kind))
         name, title, office = self.describe_official(filed.assigned_official_id)
         text = t.FILED.format(
             type_name=self.type_name(filed).lower(),

@@ -158,13 +158,14 @@ class ComplaintFlow:
     def summary(self, draft: ComplaintDraft) -> str:
         kb = self.kb
         category = next((c.name for c in kb.routing.categories if c.id == draft.category), "—")
-        commune = kb.communes[draft.commune_id].name if draft.commune_id in kb.communes else "—"
+        place = kb.communes.get(draft.commune_id or "")
+        commune = place.name if place else "—"
         sender = "Ẩn danh" if draft.anonymous or not draft.full_name else draft.full_name
         if draft.phone and not draft.anonymous:
             sender += f" – {draft.phone}"
         accused = t.SUMMARY_ACCUSED.format(accused=escape(draft.accused)) if draft.accused else ""
         return t.SUMMARY.format(
-            type_name=kb.deadlines.types[draft.type].name,  # type: ignore[index]
+            type_name=kb.deadlines.rules(draft.type).name,
             category=escape(category),
             commune=escape(commune),
             description=escape((draft.description or "")[:1500]),
@@ -208,7 +209,7 @@ class ComplaintFlow:
         if step == "attachments" and value == "done":
             return await self._advance(draft)
         if step == "name" and value == "anon":
-            if self.kb.deadlines.types[draft.type].requires_identity:  # type: ignore[index]
+            if self.kb.deadlines.rules(draft.type).requires_identity:
                 return None
             draft.anonymous, draft.full_name, draft.phone = True, None, None
             return await self._advance(draft)

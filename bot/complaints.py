@@ -153,7 +153,7 @@ def initial_deadlines(
     complaint_type: str, received_at: datetime, deadlines: Deadlines, calendar: WorkCalendar
 ) -> tuple[datetime, datetime]:
     """Acknowledge-by and (projected) resolve-by dates of a new case."""
-    rules = deadlines.types[complaint_type]  # type: ignore[index]
+    rules = deadlines.rules(complaint_type)
     ack_due = due_after(received_at, rules.acknowledge, calendar)
     return ack_due, due_after(ack_due, rules.resolve, calendar)
 
@@ -162,7 +162,7 @@ def resolve_due_from(
     complaint_type: str, acknowledged_at: datetime, deadlines: Deadlines, calendar: WorkCalendar
 ) -> datetime:
     """The law counts the resolve time from acceptance (thụ lý)."""
-    rules = deadlines.types[complaint_type]  # type: ignore[index]
+    rules = deadlines.rules(complaint_type)
     return due_after(acknowledged_at, rules.resolve, calendar)
 
 
@@ -174,7 +174,7 @@ def extend(
     case: CaseClock, days: int, deadlines: Deadlines, calendar: WorkCalendar
 ) -> tuple[datetime, int]:
     """New resolve deadline and total extension, within the legal maximum."""
-    limit = deadlines.types[case.type].max_extension  # type: ignore[index]
+    limit = deadlines.rules(case.type).max_extension
     if days <= 0 or case.extended_days + days > limit.days:
         raise ExtensionRefused(f"{limit.days - case.extended_days}")
     return calendar.deadline(case.resolve_due, days, limit.unit), case.extended_days + days

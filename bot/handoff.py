@@ -197,7 +197,9 @@ class HandoffDesk:
         )
         if not won:  # someone else pressed first
             fresh = await self.store.handoff(case.id)
-            return Outcome(h.TAKEN.format(staff=self._staff_label(fresh and fresh.claimed_by)))
+            return Outcome(
+                h.TAKEN.format(staff=self._staff_label(fresh.claimed_by if fresh else None))
+            )
         buttons = [[(h.BTN_ANSWER, SEP.join(("h", "ans", str(case.id))))]]
         return Outcome(h.CLAIMED_YOU.format(id=case.id), changed=True, buttons=buttons)
 

@@ -44,7 +44,7 @@ class LocalBotApi(BaseRequest):
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)  # chats that answer 403, as a blocked bot
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def read_timeout(self) -> float | None:
@@ -69,7 +69,7 @@ class LocalBotApi(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(name, params)
-        if "chat_id" in params and int(params["chat_id"]) in self.blocked:
+        if "chat_id" in params and int(str(params["chat_id"])) in self.blocked:
             self.calls.append(call)
             error = {
                 "ok": False,

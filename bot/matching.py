@@ -127,9 +127,9 @@ class ProcedureIndex:
         for phrase, feats in zip(self._phrases, phrase_feats, strict=True):
             phrase.weight = sum(map(weights.__getitem__, feats))
             self._phrase_feats.append(frozenset(feats))
-        for proc, seen_feats in enumerate(proc_feats):
+        for index, seen_feats in enumerate(proc_feats):
             for f in seen_feats:
-                postings[f].append((proc, weights[f]))
+                postings[f].append((index, weights[f]))
         self.vocabulary = sorted({f for f in doc_freq if " " not in f and len(f) >= 4})
         self._vocab_set = frozenset(f for f in doc_freq if " " not in f)
         self._by_proc: dict[int, list[int]] = defaultdict(list)
@@ -242,7 +242,7 @@ class ProcedureIndex:
             )
             for score, proc, pi, cov, *_ in scored[:limit]
         ]
-        details = [
+        details: list[dict[str, float | str]] = [
             {
                 "id": self._ids[proc],
                 "score": round(score, 1),

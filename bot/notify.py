@@ -121,8 +121,12 @@ class OutboxWorker:
             c = await self.store.by_id(m.complaint_id)
             # Only the official now in charge being unreachable stalls the case; a bounce to a
             # former assignee (after a transfer) must not move it again.
-            stalled = c is not None and c.assigned_official_id == m.official_id
-            if stalled and c.status != Status.resolved and c.id is not None:
+            if (
+                c is not None
+                and c.id is not None
+                and c.assigned_official_id == m.official_id
+                and c.status != Status.resolved
+            ):
                 up = self.cases.next_up(c)
                 if up != c.assigned_official_id:
                     name = self.cases.kb.officials[c.assigned_official_id].full_name

@@ -70,7 +70,7 @@ class OfficialDesk:
         if action == "ext":
             if c.status != Status.acknowledged:
                 return Outcome(t.NOT_ACKNOWLEDGED)
-            left = self.cases.kb.deadlines.types[c.type].max_extension.days - c.extended_days
+            left = self.cases.kb.deadlines.rules(c.type).max_extension.days - c.extended_days
             steps = [d for d in EXTENSION_STEPS if d <= left] or []
             if not steps:
                 return Outcome(t.EXTENSION_REFUSED.format(left=max(left, 0)))
@@ -145,8 +145,11 @@ class OfficialDesk:
                 messages=[self.cases.to_citizen(c, msg, "resolved", buttons=rate)],
             )
             done = t.DONE_RESOLVE.format(code=c.code)
-        elif pending.action == "transfer" and pending.argument in self.cases.kb.officials:
-            target = pending.argument
+        elif (
+            pending.action == "transfer"
+            and (target := pending.argument) is not None
+            and target in self.cases.kb.officials
+        ):
             t_name, t_title, t_office = self.cases.describe_official(target)
             moved = c.model_copy(update={"assigned_official_id": target})
             to_new = t.OFFICIAL_TRANSFERRED.format(reason=body, case=self.cases.case_text(moved))

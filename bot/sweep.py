@@ -13,7 +13,7 @@ from bot import complaint_texts as t
 from bot.casework import CaseService, fmt_date, public_name
 from bot.complaints import OPEN_STATUSES, SweepAction, head_of_office, sweep_actions
 from bot.storage.complaint_models import Complaint
-from bot.storage.complaint_repo import Change
+from bot.storage.complaint_repo import Change, Outgoing
 
 
 @dataclass
@@ -105,7 +105,7 @@ def _escalation(cases: CaseService, c: Complaint, action: SweepAction) -> Change
     )
 
 
-def _apology(cases: CaseService, c: Complaint, action: SweepAction, handler: str):  # type: ignore[no-untyped-def]
+def _apology(cases: CaseService, c: Complaint, action: SweepAction, handler: str) -> Outgoing:
     """A formal apology in the name of the head of the office that missed the deadline."""
     assert action.new_due is not None
     head = head_of_office(c.assigned_official_id, cases.kb.officials)

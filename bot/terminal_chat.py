@@ -56,7 +56,7 @@ class TerminalChat:
         press = re.fullmatch(r"#(\d+)", line.strip())
         if press and 0 < int(press.group(1)) <= len(self.buttons):
             _label, data, message_id = self.buttons[int(press.group(1)) - 1]
-            message = self.api.messages.get((CHAT_ID, message_id)) or {
+            pressed = self.api.messages.get((CHAT_ID, message_id)) or {
                 "message_id": message_id,
                 "date": int(time.time()),
                 "chat": chat,
@@ -68,7 +68,7 @@ class TerminalChat:
                     "from": USER,
                     "chat_instance": "terminal",
                     "data": data,
-                    "message": message,
+                    "message": pressed,
                 },
             }
         message: dict[str, Any] = {

@@ -13,7 +13,7 @@ def _button(label: str) -> filters.BaseFilter:
     return filters.UpdateType.MESSAGE & filters.Text([label])
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     """Add every handler; order matters: commands and menu buttons before free text."""
     new = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
     private = filters.ChatType.PRIVATE

@@ -95,6 +95,11 @@ class Deadlines(Strict):
     remind_before: TimeLimit  # remind the official this long before a deadline
     escalation_grace: TimeLimit  # new deadline given to the supervisor after an escalation
 
+    def rules(self, kind: str | None) -> TypeRules:
+        """The rules of a type as drafts and cases store it (plain text); KeyError if the type
+        is unknown or not chosen yet."""
+        return self.types[kind]  # type: ignore[index]
+
     @model_validator(mode="after")
     def _all_types(self) -> Deadlines:
         missing = [t for t in COMPLAINT_TYPES if t not in self.types]

@@ -71,6 +71,12 @@ class _Frame:
 _NO_KEY = object()
 
 
+def _loc_key(key: object) -> str | int:
+    """A key as validation errors name it: pydantic reports keys that are not text or
+    numbers (a date written as a key) by their text."""
+    return key if isinstance(key, str | int) else str(key)
+
+
 def _from_events(events: Iterator[yaml.Event], lines: dict[Loc, int]) -> Any:
     """Plain Python from libyaml's events, recording the line (1-based) of each key and item.
 
@@ -97,9 +103,9 @@ def _from_events(events: Iterator[yaml.Event], lines: dict[Loc, int]) -> Any:
             if value in frame.container:
                 raise DuplicateKey(str(value), line)
             frame.key = value
-            lines[(*frame.loc, value)] = line
+            lines[(*frame.loc, _loc_key(value))] = line
             return ()
-        loc = (*frame.loc, frame.key)
+        loc = (*frame.loc, _loc_key(frame.key))
         frame.container[frame.key] = value
         frame.key = _NO_KEY
         return loc

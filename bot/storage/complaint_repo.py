@@ -163,7 +163,7 @@ class ComplaintStore(SqlStore):
         def q(s: Session) -> bool:
             if change.key is not None and _seen(s, change.key):
                 return False
-            result = s.exec(  # type: ignore[call-overload]
+            result = s.exec(
                 update(Complaint)
                 .where(
                     col(Complaint.id) == complaint_id,
@@ -231,7 +231,7 @@ class ComplaintStore(SqlStore):
         until = now + timedelta(seconds=lease_seconds)
 
         claimable = (
-            OutboxMessage.status == "pending",
+            col(OutboxMessage.status) == "pending",
             col(OutboxMessage.not_before) <= now,
             or_(
                 col(OutboxMessage.claimed_until).is_(None),
@@ -253,7 +253,7 @@ class ComplaintStore(SqlStore):
                 return []
             # The UPDATE checks again that each row is still claimable: on SQLite the SELECT
             # above took no lock, and another worker may have claimed some rows since.
-            s.exec(  # type: ignore[call-overload]
+            s.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id).in_(ids), *claimable)
                 .values(claimed_by=worker, claimed_until=until)
@@ -278,7 +278,7 @@ class ComplaintStore(SqlStore):
             not_before=at,
             claimed_until=None,
             last_error=error[:500],
-            attempts=OutboxMessage.attempts + 1,  # type: ignore[operator]
+            attempts=OutboxMessage.attempts + 1,
         )
 
     async def failed(self, message_id: int, worker: str, error: str) -> None:
@@ -288,9 +288,9 @@ class ComplaintStore(SqlStore):
 
     async def _settle(self, message_id: int, worker: str, **values: Any) -> None:
         def q(s: Session) -> None:
-            s.exec(  # type: ignore[call-overload]
+            s.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, OutboxMessage.claimed_by == worker)
+                .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == worker)
                 .values(**values)
             )
 

@@ -76,7 +76,7 @@ class HandoffStore(ComplaintStore):
         """Compare-and-set on the version: of two staff claiming at once, exactly one wins."""
 
         def q(s: Session) -> bool:
-            result = s.exec(  # type: ignore[call-overload]
+            result = s.exec(
                 update(HandoffCase)
                 .where(
                     col(HandoffCase.id) == handoff_id,

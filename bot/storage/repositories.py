@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.ports import QuestionRecord
 from bot.storage.models import ChatContext, QuestionLog
@@ -88,9 +88,9 @@ class SqlStore:
             result = s.exec(
                 update(QuestionLog)
                 .where(
-                    QuestionLog.id == question_id,
-                    QuestionLog.forward_token == token,
-                    QuestionLog.forwarded_at.is_(None),
+                    col(QuestionLog.id) == question_id,
+                    col(QuestionLog.forward_token) == token,
+                    col(QuestionLog.forwarded_at).is_(None),
                 )
                 .values(asker_chat_id=chat_id, forwarded_at=now)
             )
@@ -98,14 +98,29 @@ class SqlStore:
 
         return await self._run(q)
 
-    async def question(self, question_id: int) -> QuestionLog | None:  # type: ignore[override]
-        return await self._run(lambda s: s.get(QuestionLog, question_id))
+    async def question(self, question_id: int) -> QuestionRecord | None:
+        def q(s: Session) -> QuestionRecord | None:
+            row = s.get(QuestionLog, question_id)
+            if row is None:
+                return None
+            return QuestionRecord(
+                created_at=row.created_at,
+                text=row.text,
+                intent=row.intent,
+                aspect=row.aspect,
+                outcome=row.outcome,
+                best_procedure_id=row.best_procedure_id,
+                best_score=row.best_score,
+                forward_token=row.forward_token,
+            )
+
+        return await self._run(q)
 
     async def unanswered(self, since: datetime | None = None) -> list[QuestionLog]:
         def q(s: Session) -> list[QuestionLog]:
             stmt = select(QuestionLog).where(QuestionLog.outcome != "answered")
             if since is not None:
                 stmt = stmt.where(QuestionLog.created_at >= since)
-            return list(s.exec(stmt.order_by(QuestionLog.id)))
+            return list(s.exec(stmt.order_by(col(QuestionLog.id))))
 
         return await self._run(q)
