@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import TypeVar
 
@@ -13,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from bot.ports import QuestionRecord
 from bot.storage.models import ChatContext, QuestionLog
+
+_RECORD_FIELDS = {f.name for f in fields(QuestionRecord)}
 
 T = TypeVar("T")
 
@@ -57,16 +60,7 @@ class SqlStore:
 
     async def record_question(self, record: QuestionRecord) -> int:
         def q(s: Session) -> int:
-            row = QuestionLog(
-                created_at=record.created_at,
-                text=record.text[:1000],
-                intent=record.intent,
-                aspect=record.aspect,
-                outcome=record.outcome,
-                best_procedure_id=record.best_procedure_id,
-                best_score=record.best_score,
-                forward_token=record.forward_token,
-            )
+            row = QuestionLog(**asdict(record) | {"text": record.text[:1000]})
             s.add(row)
             s.flush()
             assert row.id is not None
@@ -103,16 +97,7 @@ class SqlStore:
             row = s.get(QuestionLog, question_id)
             if row is None:
                 return None
-            return QuestionRecord(
-                created_at=row.created_at,
-                text=row.text,
-                intent=row.intent,
-                aspect=row.aspect,
-                outcome=row.outcome,
-                best_procedure_id=row.best_procedure_id,
-                best_score=row.best_score,
-                forward_token=row.forward_token,
-            )
+            return QuestionRecord(**row.model_dump(include=_RECORD_FIELDS))
 
         return await self._run(q)
 
