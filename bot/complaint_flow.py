@@ -119,7 +119,6 @@ class ComplaintFlow:
 
     def prompt(self, draft: ComplaintDraft) -> Prompt:
         step = draft.step
-        rules = self.kb.deadlines.types
         if step == "type":
             rows = [
                 [(t.TYPE_LABELS[k], data("type", k))] for k in ("phan-anh", "khieu-nai", "to-cao")
@@ -144,7 +143,7 @@ class ComplaintFlow:
             text = t.ASK_ATTACHMENTS.format(max_photos=MAX_PHOTOS)
             return Prompt(text, [[(label, data(step, "done"))], _nav(step)], ask_location=True)
         if step == "name":
-            type_rules = rules[draft.type]  # type: ignore[index]
+            type_rules = self.kb.deadlines.rules(draft.type)
             if type_rules.requires_identity:
                 text = t.ASK_NAME_REQUIRED.format(type_name=type_rules.name.lower())
                 return Prompt(text, [_nav(step)])

@@ -11,6 +11,9 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
+from typing import TypeVar
+
+Label = TypeVar("Label", bound=str)  # an intent name, kept as precise as the caller gives it
 
 LABELS = ("procedure", "complaint", "help", "none")
 SMOOTHING = 0.3  # additive smoothing: unseen words count a little for every intent
@@ -61,7 +64,7 @@ class IntentModel:
             for y, prior in self._prior.items()
         }
 
-    def best(self, feats: Iterable[str], allowed: Iterable[str]) -> str | None:
+    def best(self, feats: Iterable[str], allowed: Iterable[Label]) -> Label | None:
         scores = self.scores(feats)
         candidates = [y for y in allowed if y in scores]
         return max(candidates, key=lambda y: scores[y]) if candidates else None

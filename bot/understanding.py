@@ -212,7 +212,7 @@ class Understander:
         signals = Signals(cues=cues, n_tokens=len(ranking.tokens), interrogative=interrogative)
         intent = decide_intent(signals, best, aspect)
         if self.model and not _clear_cut(signals, best, intent):
-            allowed = ["help", "none"]
+            allowed: list[Intent] = ["help", "none"]
             problem = any(signals.has(k) for k in ("complaint_strong", "complaint_weak", "story"))
             if problem or not interrogative:
                 allowed.append("complaint")  # a bare question is not a report
@@ -220,7 +220,7 @@ class Understander:
             if best is not None or follow_up:
                 allowed.append("procedure")
             feats = features(cue_text.folded, cues, interrogative)
-            intent = self.model.best(feats, allowed) or intent  # type: ignore[assignment]
+            intent = self.model.best(feats, allowed) or intent
         if intent != "procedure":
             matches, confident = ([], False) if intent != "complaint" else (matches, False)
         return Understanding(
