@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -110,3 +112,26 @@ def build_application(
         )
     log.info("knowledge %s: %d procedures", knowledge.kb.version, len(knowledge.kb.procedures))
     return app
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for `Updater.start_webhook` / `Application.run_webhook` from the settings.
+
+    Raises ValueError (in Vietnamese, for the operator) when webhook mode is not configured:
+    without a secret anyone who finds the address could post forged updates.
+    """
+    if not settings.webhook_url or not settings.webhook_secret:
+        raise ValueError(
+            "Chế độ webhook cần WEBHOOK_URL (địa chỉ HTTPS công khai) và WEBHOOK_SECRET "
+            "(16-256 ký tự A-Z a-z 0-9 _ -)."
+        )
+    path = urlsplit(settings.webhook_url).path.strip("/")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": path,
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        # Updates queued while the bot was down are still citizens' messages: keep them.
+        "drop_pending_updates": False,
+    }

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
 from bot.settings import Settings
 
@@ -20,7 +22,10 @@ CLI_ASPECTS = {"fee", "time", "documents", "where", "online"}
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý dịch vụ công Đồng Tháp")
     sub = p.add_subparsers(dest="command")
-    sub.add_parser("run", help="chạy bot trên Telegram (polling)")
+    run = sub.add_parser("run", help="chạy bot trên Telegram (mặc định: polling)")
+    run.add_argument(
+        "--webhook", action="store_true", help="nhận tin qua webhook (WEBHOOK_URL, WEBHOOK_SECRET)"
+    )
     sub.add_parser("chat", help="trò chuyện thử trong terminal, không cần token")
     ask = sub.add_parser("ask", help="hỏi bộ so khớp, không cần Telegram")
     ask.add_argument("text", nargs="*", help="câu hỏi")
@@ -38,7 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # python-telegram-bot 22: RetryAfter.retry_after as a timedelta (bot.notify handles both).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print("Cấu hình (.env hoặc biến môi trường) chưa đúng:", file=sys.stderr)
+        for error in exc.errors():
+            name = ".".join(map(str, error["loc"])).upper()
+            print(f"  {name}: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -67,9 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not settings.token:
             print("Chưa có TELEGRAM_BOT_TOKEN. Dùng `python -m bot chat` để thử trong terminal.")
             return 2
-        from bot.app import build_application
+        from bot.app import build_application, webhook_options
 
-        build_application(settings).run_polling(drop_pending_updates=False)
+        if getattr(args, "webhook", False):
+            try:
+                options = webhook_options(settings)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            build_application(settings).run_webhook(**options)
+        else:
+            build_application(settings).run_polling(drop_pending_updates=False)
         return 0
     except KnowledgeError as exc:
         print("Bot không khởi động vì tệp tri thức có lỗi:", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -31,11 +32,26 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
+    # Webhook mode (`python -m bot run --webhook`): the public HTTPS address Telegram posts
+    # updates to, where this process listens (behind a reverse proxy), and the secret every
+    # request must carry in X-Telegram-Bot-Api-Secret-Token.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "webhook_secret", "webhook_url", mode="before")
     @classmethod
     def _blank_token_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 of these characters; fewer than 16 would be guessable.
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", v.get_secret_value()):
+            raise ValueError("cần 16-256 ký tự, chỉ gồm A-Z a-z 0-9 _ -")
+        return v
 
     @field_validator("telegram_api_base_url", "telegram_api_file_url")
     @classmethod

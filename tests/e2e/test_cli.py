@@ -78,3 +78,13 @@ def test_bot_refuses_to_start_on_invalid_knowledge(tmp_path: Path):
     )
     assert run.returncode == 1
     assert "intents.yaml:" in run.stderr and "không khởi động" in run.stderr
+
+
+def test_bad_settings_and_an_unconfigured_webhook_are_named_not_a_traceback():
+    run = _run(["check"], WEBHOOK_SECRET="short", WEBHOOK_PORT="99999")
+    assert run.returncode == 2
+    assert "WEBHOOK_SECRET: cần 16-256 ký tự" in run.stderr and "WEBHOOK_PORT" in run.stderr
+    assert "Traceback" not in run.stderr
+    run = _run(["run", "--webhook"], TELEGRAM_BOT_TOKEN="123:abc", DATABASE_URL="sqlite://")
+    assert run.returncode == 2
+    assert "WEBHOOK_URL" in run.stderr and "Traceback" not in run.stderr
