@@ -20,20 +20,26 @@ MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 Message = dict[str, Any]
 
 
-@asynccontextmanager
-async def running_bot(
-    fake: FakeBotApi, tmp_path: Path, clock: FakeClock, token: str = "123456789:E2E"
-) -> AsyncIterator[Any]:
-    """The real Application, polling the fake in this event loop, with its jobs running."""
-    settings = Settings(
+def e2e_settings(fake: FakeBotApi, tmp_path: Path, token: str, **extra: Any) -> Settings:
+    """The bot on the small fixture knowledge and its own SQLite file, talking to the fake."""
+    return Settings(
         _env_file=None,
         telegram_bot_token=token,
         telegram_api_base_url=fake.base_url,
         telegram_api_file_url=fake.base_file_url,
         database_url=f"sqlite:///{tmp_path}/e2e.sqlite",
         knowledge_dir=MINI,
-        outbox_interval_seconds=0.2,
-        sweep_interval_seconds=0.3,
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running_bot(
+    fake: FakeBotApi, tmp_path: Path, clock: FakeClock, token: str = "123456789:E2E"
+) -> AsyncIterator[Any]:
+    """The real Application, polling the fake in this event loop, with its jobs running."""
+    settings = e2e_settings(
+        fake, tmp_path, token, outbox_interval_seconds=0.2, sweep_interval_seconds=0.3
     )
     app = build_application(settings, clock=clock)
     await app.initialize()

@@ -17,7 +17,7 @@ import pytest
 from bot.app import build_application, webhook_options
 from bot.settings import Settings
 from tests.clock import FakeClock
-from tests.e2e.running import MINI
+from tests.e2e.running import e2e_settings
 from tests.fakes import FakeBotApi
 
 SECRET = "dong-thap_webhook_secret_2026"
@@ -49,13 +49,10 @@ async def test_citizen_is_answered_through_the_webhook_and_forged_posts_are_refu
 ) -> None:
     async with FakeBotApi() as fake:
         port = free_port()
-        settings = Settings(
-            _env_file=None,
-            telegram_bot_token="123456789:E2E-webhook",
-            telegram_api_base_url=fake.base_url,
-            telegram_api_file_url=fake.base_file_url,
-            database_url=f"sqlite:///{tmp_path}/webhook.sqlite",
-            knowledge_dir=MINI,
+        settings = e2e_settings(
+            fake,
+            tmp_path,
+            "123456789:E2E-webhook",
             webhook_url=f"http://127.0.0.1:{port}/telegram/hook",
             webhook_port=port,
             webhook_secret=SECRET,
