@@ -170,7 +170,8 @@ async def test_citizen_files_and_is_told_code_official_and_deadline(story: Story
 
 
 async def test_sending_from_a_summary_the_citizen_deleted_still_gives_the_code(story: Story):
-    """The press carries an inaccessible message: the answer goes to the chat instead."""
+    """The press carries a message Telegram marks inaccessible (date 0): the case is filed and
+    the citizen still gets the code and deadline in that chat."""
     code = await file_phan_anh(story, summary_gone=True)
     assert story.case(code).status == "received"
     [filed] = sends(story.api.calls)[-1:]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Bot, Chat, InaccessibleMessage
 
 from bot import texts
+from bot.local_api import LocalBotApi
+from handlers.common import reply
 from tests import builders
 from tests.conftest import Harness
 
@@ -33,3 +36,16 @@ async def test_a_failing_button_is_still_answered(broken: Harness):
     calls = await broken.feed(builders.press("s|khai-sinh|f", message))
     assert any(c.method == "answerCallbackQuery" for c in calls)
     assert any(c.params.get("text", "").startswith(texts.ERROR[:20]) for c in calls)
+
+
+async def test_a_reply_to_an_inaccessible_message_is_sent_to_its_chat_in_parts() -> None:
+    """What python-telegram-bot hands over as an InaccessibleMessage has no reply_text: the
+    answer still reaches the chat, split at Telegram's 4096-character limit."""
+    api = LocalBotApi()
+    async with Bot("123:TEST", request=api, get_updates_request=api) as bot:
+        gone = InaccessibleMessage(chat=Chat(4242, Chat.PRIVATE), message_id=7)
+        gone.set_bot(bot)
+        await reply(gone, "Mã hồ sơ của bạn. " * 300)
+    sent = [c for c in api.calls if c.method == "sendMessage"]
+    assert len(sent) == 2 and all(int(c.params["chat_id"]) == 4242 for c in sent)
+    assert all(len(c.params["text"]) <= 4096 for c in sent)
