@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ from bot.complaint_flow import ComplaintFlow
 from bot.context import CONTEXT_TYPES, BotContext, BotData
 from bot.handoff import HandoffDesk
 from bot.knowledge.loader import load_knowledge
+from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
@@ -27,6 +30,7 @@ from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
+from bot.storage.knowledge_state import KnowledgeVersions
 from bot.sweep import sweep_overdue
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,11 @@ async def _sweep(context: BotContext) -> None:
         context.bot_data.wake_outbox(context)
 
 
+async def _follow_knowledge(context: BotContext) -> None:
+    """Repeating job: switch to the knowledge another instance's /reload published."""
+    await context.bot_data.live.follow()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -66,7 +75,6 @@ def build_application(
     migrate(engine)
     store = HandoffStore(engine)
     clock = clock or SystemClock()
-    kb = knowledge.kb
 
     builder = (
         ApplicationBuilder()
@@ -93,15 +101,29 @@ def build_application(
 
     data: BotData = app.bot_data
     data.settings = settings
-    data.questions = QuestionService(
-        knowledge, store, clock, followup_seconds=settings.followup_seconds
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+
+    def install(knowledge: Knowledge) -> None:
+        """Every service over one knowledge base; a reload replaces them all at once."""
+        kb = knowledge.kb
+        data.questions = QuestionService(
+            knowledge, store, clock, followup_seconds=settings.followup_seconds
+        )
+        data.flow = ComplaintFlow(kb, store, clock)
+        data.cases = CaseService(kb, store, clock)
+        data.desk = OfficialDesk(data.cases)
+        data.citizens = CitizenDesk(data.cases)
+        data.handoff = HandoffDesk(kb, store, clock)
+        data.outbox = OutboxWorker(data.cases, worker_id=worker, handoff=data.handoff)
+
+    install(knowledge)
+    data.live = LiveKnowledge(
+        knowledge,
+        lambda: load_knowledge(settings.knowledge_dir),
+        install,
+        KnowledgeVersions(engine),
+        clock,
     )
-    data.flow = ComplaintFlow(kb, store, clock)
-    data.cases = CaseService(kb, store, clock)
-    data.desk = OfficialDesk(data.cases)
-    data.citizens = CitizenDesk(data.cases)
-    data.handoff = HandoffDesk(kb, store, clock)
-    data.outbox = OutboxWorker(data.cases, handoff=data.handoff)
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -109,6 +131,12 @@ def build_application(
         )
         app.job_queue.run_repeating(
             _sweep, interval=settings.sweep_interval_seconds, first=5, name="sweep"
+        )
+        app.job_queue.run_repeating(
+            _follow_knowledge,
+            interval=settings.knowledge_check_seconds,
+            first=settings.knowledge_check_seconds,
+            name="knowledge",
         )
     log.info("knowledge %s: %d procedures", knowledge.kb.version, len(knowledge.kb.procedures))
     return app

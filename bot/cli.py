@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import gaps_cli
 from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
 from bot.settings import Settings
 
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="kiểm tra các tệp tri thức")
     check.add_argument("dir", nargs="?", type=Path, help="thư mục (mặc định KNOWLEDGE_DIR)")
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")
+    gaps_cli.add_parser(sub)
     return p
 
 
@@ -64,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(args.dir or settings.knowledge_dir)
     if command == "ask":
         return ask(args, args.knowledge or settings.knowledge_dir)
+    if command == "gaps":
+        return gaps_cli.run(args, settings)
     if command == "migrate":
         from bot.storage.db import make_engine, migrate
 

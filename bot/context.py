@@ -11,6 +11,7 @@ from bot.casework import CaseService
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.handoff import HandoffDesk
+from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.services import QuestionService
@@ -30,6 +31,7 @@ class BotData:
     citizens: CitizenDesk
     handoff: HandoffDesk
     outbox: OutboxWorker
+    live: LiveKnowledge  # the knowledge in use and its reload
 
     def wake_outbox(self, context: Any) -> None:
         """Deliver what a change just queued now, not at the next tick of the delivery job.

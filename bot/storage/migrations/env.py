@@ -5,7 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from bot.storage import complaint_models, handoff_models, models  # noqa: F401  (the tables)
+from bot.storage import (  # noqa: F401  (the tables)
+    complaint_models,
+    handoff_models,
+    knowledge_state,
+    models,
+)
 
 target_metadata = SQLModel.metadata
 
