@@ -26,6 +26,7 @@ from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
+from bot.reception_desk import ReceptionDesk
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate
@@ -115,6 +116,9 @@ def build_application(
         data.citizens = CitizenDesk(data.cases)
         data.handoff = HandoffDesk(kb, store, clock)
         data.outbox = OutboxWorker(data.cases, worker_id=worker, handoff=data.handoff)
+        if kb.reception is not None:
+            desk = ReceptionDesk(kb, kb.reception, data.flow.find_communes, clock)
+            data.questions.reception = desk
 
     install(knowledge)
     data.live = LiveKnowledge(

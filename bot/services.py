@@ -12,6 +12,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Procedure
 from bot.matching import ProcedureMatch
 from bot.ports import Clock, ConversationStore, QuestionRecord, QuestionStore
+from bot.reception_desk import ReceptionAnswer, ReceptionDesk
 from bot.understanding import Understander, Understanding
 
 MAX_QUESTION_CHARS = 1000  # longer messages are read only this far (spam, pasted documents)
@@ -27,6 +28,7 @@ AnswerKind = Literal[
     "human",
     "none",
     "followup",
+    "reception",
 ]
 
 
@@ -58,6 +60,7 @@ class Answer:
     question_id: int | None = None
     forward_token: str | None = None
     truncated_from: int | None = None  # original length when the message was cut
+    reception: ReceptionAnswer | None = None  # the reception schedule ("lịch tiếp dân")
 
 
 class QuestionService:
@@ -70,6 +73,7 @@ class QuestionService:
         self.store = store
         self.clock = clock
         self.followup = timedelta(seconds=followup_seconds)
+        self.reception: ReceptionDesk | None = None  # set when reception.yaml is present
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -97,11 +101,16 @@ class QuestionService:
             kind = "human" if u.wants_human else _greeting_kind(u)
         else:
             kind = "none"
+        reception = await self._reception(chat_id, text, u, procedure)
+        if reception is not None and self.reception is not None:
+            kind, procedure = "reception", self.kb.by_id[self.reception.procedure_id]
         if procedure is not None:
             await self.store.remember_procedure(chat_id, procedure.id, now)
         forwardable = ("choices", "no_match", "none", "followup")
         token = secrets.token_urlsafe(6) if kind in forwardable else None
-        outcome = {"card": "answered", "choices": "suggested"}.get(kind, "unanswered")
+        outcome = {"card": "answered", "choices": "suggested", "reception": "answered"}.get(
+            kind, "unanswered"
+        )
         if kind in ("greeting", "thanks", "help", "human"):
             outcome = "other"
         if kind == "none" and not u.cues.get("out_of_scope") and u.ranking.tokens:
@@ -127,7 +136,32 @@ class QuestionService:
             question_id=question_id if token else None,
             forward_token=token,
             truncated_from=truncated,
+            reception=reception,
         )
+
+    async def _reception(
+        self, chat_id: int, text: str, u: Understanding, procedure: Procedure | None
+    ) -> ReceptionAnswer | None:
+        """The reception schedule when asked for ("lịch tiếp dân xã Tân Hiệp"), or when the
+        citizen names their commune right after the schedule asked for it."""
+        desk = self.reception
+        if desk is None:
+            return None
+        if desk.asked(u, procedure.id if procedure else None):
+            return desk.answer(text)
+        if u.intent == "procedure" and u.matches:
+            return None  # a question about something else
+        reply = desk.commune_reply(text)
+        if reply is None:
+            return None
+        last = await self.store.last_procedure(chat_id, self.clock.now() - self.followup)
+        return reply if last == desk.procedure_id else None
+
+    def reception_for(self, commune_id: str) -> ReceptionAnswer | None:
+        """The schedule for a commune chosen with a button; None when it no longer exists."""
+        if self.reception is None or commune_id not in self.kb.communes:
+            return None
+        return self.reception.for_commune(commune_id)
 
     async def open_procedure(self, chat_id: int, procedure_id: str) -> Procedure | None:
         """The procedure a button names (None if it no longer exists), now the chat's subject."""

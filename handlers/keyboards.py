@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from bot import texts
+from bot import reception_texts, texts
 from bot.cards import SECTIONS
 from bot.matching import ProcedureMatch
 
@@ -32,7 +32,7 @@ class Press:
 
 
 # kind -> number of arguments a well-formed press carries
-_ARITY = {"s": 2, "p": 2, "g": 1, "G": 0, "f": 2}
+_ARITY = {"s": 2, "p": 2, "g": 1, "G": 0, "f": 2, "l": 1}
 
 
 def parse(data: str | None) -> Press | None:
@@ -109,3 +109,10 @@ def group(procedures: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     ]
     rows.append([InlineKeyboardButton(texts.BUTTON_ALL_GROUPS, callback_data="G")])
     return InlineKeyboardMarkup(rows)
+
+
+def reception(procedure_id: str, choices: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    """Communes to choose from (when the typed name fits several), and the procedure's card."""
+    rows = [[(name, SEP.join(("l", commune_id)))] for commune_id, name in choices]
+    rows.append([(reception_texts.BTN_PROCEDURE, SEP.join(("p", procedure_id, "g")))])
+    return inline(rows)

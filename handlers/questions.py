@@ -54,6 +54,9 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
             card(kb, answer.procedure, answer.aspect),
             keyboards.sections(answer.procedure.id, current),
         )
+    elif answer.kind == "reception" and answer.reception:
+        markup = keyboards.reception(answer.reception.procedure_id, answer.reception.choices)
+        await reply(message, answer.reception.text, markup)
     elif answer.kind == "choices":
         markup = keyboards.choices(
             answer.choices, answer.aspect, answer.question_id, answer.forward_token
@@ -127,6 +130,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         markup = keyboards.group([(p.id, p.name) for p in procs])
         await _show(query, texts.GROUP_TITLE.format(group=e(name)), markup)
+    elif press.kind == "l":
+        schedule = service.reception_for(press.args[0])
+        if schedule is None:
+            await query.answer(texts.STALE_BUTTON)
+            return
+        await query.answer()
+        await _show(query, schedule.text, keyboards.reception(schedule.procedure_id, []))
     elif press.kind == "f":
         qid = int(press.args[0]) if press.args[0].isdigit() else -1
         forwarded = await service.forward(chat.id, qid, press.args[1]) if qid > 0 else None

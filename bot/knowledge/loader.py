@@ -19,6 +19,7 @@ from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Officia
 from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
+from bot.knowledge.reception_schema import Reception, reception_problems
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
@@ -246,8 +247,9 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "calendar.yaml": Calendar,
     "intent_examples.yaml": IntentExamples,
     "handoff.yaml": Handoff,
+    "reception.yaml": Reception,
 }
-OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml"})
+OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml", "reception.yaml"})
 LIST_FILES: dict[str, type[BaseModel]] = {
     "offices.yaml": Office,
     "synonyms.yaml": SynonymEntry,
@@ -304,6 +306,11 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         lists["communes.yaml"], lists["officials.yaml"], singles.get("routing.yaml")
     )
     problems += handoff_problems(singles.get("handoff.yaml"), lists["officials.yaml"])
+    problems += reception_problems(
+        singles.get("reception.yaml"),
+        {p.id for p, _ in procedures},
+        {c.id for c, _ in lists["communes.yaml"]},
+    )
     missing = [n for n in SINGLE_FILES if n not in singles and n not in OPTIONAL_FILES]
     if problems or missing:
         raise KnowledgeError(problems or [Problem(n, 1, "", "tệp trống") for n in missing])
@@ -319,6 +326,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         calendar=singles["calendar.yaml"][0],
         intent_examples=singles.get("intent_examples.yaml", (None, None))[0],
         handoff=singles.get("handoff.yaml", (None, None))[0],
+        reception=singles.get("reception.yaml", (None, None))[0],
         version=digest.hexdigest()[:12],
     )
 

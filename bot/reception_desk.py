@@ -1,0 +1,82 @@
+"""Answers "lịch tiếp dân", "gặp chủ tịch xã…": the next reception dates and places for the
+citizen's commune, taken from what they typed or asked for when it is not known yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot import reception_texts as r
+from bot.cards import hotline
+from bot.casework import calendar_of
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.reception_schema import Reception
+from bot.ports import Clock
+from bot.reception import ReceptionSchedule
+from bot.text_vi import words
+from bot.understanding import Understanding
+
+# Aspects a schedule answers ("khi nào", "ở đâu"); documents or fees get the procedure's card.
+SCHEDULE_ASPECTS = frozenset({"general", "time", "where"})
+COMMUNE_REPLY_WORDS = 6  # "xã Tân Hiệp", "ở phường Mỹ Tho ạ": a commune named on its own
+
+
+@dataclass(frozen=True)
+class ReceptionAnswer:
+    """The schedule for one commune (or the province's part while the commune is unknown)."""
+
+    text: str
+    procedure_id: str  # the procedure the schedule belongs to (tiep-cong-dan), for its card
+    commune_id: str | None = None
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (id, name) to pick from
+
+
+class ReceptionDesk:
+    """The reception schedule of one knowledge base, read against the clock."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        config: Reception,
+        find_communes: Callable[[str], list[str]],
+        clock: Clock,
+    ) -> None:
+        self.kb = kb
+        self.config = config
+        self.schedule = ReceptionSchedule(config, kb.communes, calendar_of(kb))
+        self.find_communes = find_communes
+        self.clock = clock
+
+    @property
+    def procedure_id(self) -> str:
+        return self.config.procedure
+
+    def asked(self, u: Understanding, procedure_id: str | None) -> bool:
+        """Whether a message answered with the reception procedure asks for the schedule."""
+        return procedure_id == self.config.procedure and u.aspect in SCHEDULE_ASPECTS
+
+    def answer(self, text: str) -> ReceptionAnswer:
+        """The schedule for the commune named in the message, or a question for it."""
+        found = self.find_communes(text)
+        if len(found) == 1:
+            return self.for_commune(found[0])
+        answer = self.for_commune(None)
+        if found:
+            names = [(c, self.kb.communes[c].name) for c in found]
+            text = answer.text + "\n\n" + r.WHICH_COMMUNE
+            return ReceptionAnswer(text, self.procedure_id, None, names)
+        return answer
+
+    def commune_reply(self, text: str) -> ReceptionAnswer | None:
+        """A short message naming a commune, after the schedule asked for one; else None."""
+        if len(words(text)) > COMMUNE_REPLY_WORDS or not self.find_communes(text):
+            return None
+        return self.answer(text)
+
+    def for_commune(self, commune_id: str | None) -> ReceptionAnswer:
+        """The schedule for a commune (None: the province's sessions and a question)."""
+        commune = self.kb.communes.get(commune_id or "")
+        upcoming = self.schedule.for_commune(commune.id if commune else None, self.clock.now())
+        verified = self.config.verified and all(u.session.verified for u in upcoming)
+        text = r.schedule(upcoming, commune, self.config.law, hotline(self.kb), verified)
+        return ReceptionAnswer(text, self.procedure_id, commune.id if commune else None)
