@@ -164,13 +164,19 @@ def ask(args: argparse.Namespace, root: Path) -> int:
 
 
 def explain(understander: Any, text: str) -> dict[str, Any]:
-    """Why a message matched: normalised words, corrections, cues and each candidate's score."""
-    from bot.text_vi import clean
+    """Why a message matched: normalised text, expanded words, corrections, cues, the alias
+    that matched and each candidate's score."""
+    from bot.text_vi import clean, words
 
     u = understander.understand(text)
+    best = u.best
     return {
         "text": clean(text),
+        "normalised": " ".join(u.ranking.tokens),
+        # The words after abbreviations and teen-code were expanded (cccd → căn cước công dân).
+        "expanded": understander.index.expander.expand_words(words(text)),
         "tokens": u.ranking.tokens,
+        "matched": {"id": best.id, "alias": best.alias, "score": best.score} if best else None,
         "corrected": u.ranking.corrected,
         "cues": u.cues,
         "intent": u.intent,

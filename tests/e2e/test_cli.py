@@ -52,6 +52,16 @@ def test_ask_json_and_explain():
     assert result["matches"][0]["id"] == "xac-nhan-hon-nhan"
     explained = json.loads(_run(["ask", "--explain", "lam cccd mat bn tien"]).stdout)
     assert "can" in explained["tokens"] and explained["candidates"][0]["id"] == "can-cuoc"
+    assert explained["normalised"] == "lam can cuoc cong dan mat bao nhieu tien"
+    assert explained["expanded"][:5] == ["lam", "căn", "cước", "công", "dân"]  # cccd, expanded
+    top = explained["candidates"][0]
+    assert explained["matched"] == {"id": "can-cuoc", "alias": top["alias"], "score": top["score"]}
+    assert "căn cước" in top["alias"]  # one of the procedure's names, as the file writes it
+    assert all(
+        {"score", "alias", "alias_coverage", "evidence"} <= set(c) for c in explained["candidates"]
+    )
+    typo = json.loads(_run(["ask", "--explain", "lam ho chieuu o dau"]).stdout)
+    assert typo["corrected"] and typo["matched"]["id"] == "ho-chieu"
 
 
 def test_terminal_chat_runs_the_real_handlers(tmp_path: Path):
