@@ -16,7 +16,8 @@ from bot.matching import FUNCTION_WORDS, GENERIC_FEATURES
 from bot.text_vi import fold, is_accented, key_tokens, words
 from bot.understanding import Understander
 
-SIMILARITY = 70  # token-set similarity (0–100) at which two questions count as the same one
+SIMILARITY = 80  # token-set similarity (0–100) at which two questions count as the same one;
+# chosen with bench/bench_gaps.py: purer groups than 70, hardly more splits of one subject
 MAX_ALIAS_WORDS = 6
 MIN_SCORE = 15.0  # a suggestion weaker than this is noise: no procedure is suggested
 # Cue kinds whose phrases are the asking, not the subject ("cho hỏi", "ở đâu", "bao nhiêu").
@@ -89,7 +90,13 @@ class GapFinder:
             phrases.update(understander.kinds[kind].folded)
         for cues in understander.aspects.values():
             phrases.update(cues.folded)
-        self._asking = sorted(phrases, key=len, reverse=True)  # longest first when trimming
+        # Asking phrases by their first and by their last word, longest first when trimming.
+        self._starting: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        self._ending: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in sorted(phrases, key=len, reverse=True):
+            self._starting[phrase[0]].append(phrase)
+            self._ending[phrase[-1]].append(phrase)
+        self._contents: dict[str, list[str]] = {}
         self._aliases: dict[str, str] = {}
         for proc in kb.procedures:
             for name in (proc.name, *proc.aliases):
@@ -99,7 +106,10 @@ class GapFinder:
 
     def content(self, text: str) -> list[str]:
         """Accent-free standard words of a question without the asking around its subject."""
-        return self._trim(key_tokens(text, self.expander))
+        found = self._contents.get(text)
+        if found is None:
+            found = self._contents[text] = self._trim(key_tokens(text, self.expander))
+        return found
 
     def _trim(self, folded: Sequence[str]) -> list[str]:
         """Drop asking phrases and function words from both ends ("cho hỏi … ở đâu")."""
@@ -113,13 +123,15 @@ class GapFinder:
             if self._loose(out[-1], out[-2:-1]):
                 out, changed = out[:-1], True
                 continue
-            for phrase in self._asking:
-                size = len(phrase)
-                if size <= len(out) and tuple(out[:size]) == phrase:
-                    out, changed = out[size:], True
+            for phrase in self._starting.get(out[0], ()):
+                if len(phrase) <= len(out) and tuple(out[: len(phrase)]) == phrase:
+                    out, changed = out[len(phrase) :], True
                     break
-                if size <= len(out) and tuple(out[-size:]) == phrase:
-                    out, changed = out[:-size], True
+            if changed or not out:
+                continue
+            for phrase in self._ending.get(out[-1], ()):
+                if len(phrase) <= len(out) and tuple(out[-len(phrase) :]) == phrase:
+                    out, changed = out[: -len(phrase)], True
                     break
         return out
 
