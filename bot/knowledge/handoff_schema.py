@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bot.knowledge.schema import Id, Sourced, Strict
 
@@ -29,20 +29,22 @@ def parse_hhmm(value: str) -> time:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def _clock_text(value: str) -> str:
+    parse_hhmm(value)
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_text)]  # "HH:MM", 24-hour
+
+
 class Shift(Strict):
     """One opening period on the listed weekdays, e.g. mornings Monday–Friday 07:30–11:30.
 
     The end is exclusive: at 11:30 the office is already closed."""
 
     days: list[Weekday] = Field(min_length=1)
-    start: str  # "HH:MM", 24-hour
-    end: str
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock_time(cls, v: str) -> str:
-        parse_hhmm(v)
-        return v
+    start: ClockTime
+    end: ClockTime
 
     @model_validator(mode="after")
     def _start_before_end(self) -> Shift:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.knowledge.handoff_schema import parse_hhmm
+from bot.knowledge.handoff_schema import ClockTime, parse_hhmm
 from bot.knowledge.problems import Located, Problem
 from bot.knowledge.schema import Id, ShortText, Sourced, Strict, Text
 
@@ -35,17 +35,11 @@ class Session(Sourced):
     every: Literal["week", "month"]
     weekday: Literal["mon", "tue", "wed", "thu", "fri"]  # a working day
     week: int | None = Field(default=None, ge=-1, le=4)
-    start: str  # "HH:MM"
-    end: str
+    start: ClockTime
+    end: ClockTime
     place: ShortText  # "{commune}" is replaced by the commune's name
     rotation: list[Stop] = Field(default_factory=list)  # places in turn, one per session
     rotation_start: date | None = None  # the date of the session held at the first stop
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock_time(cls, v: str) -> str:
-        parse_hhmm(v)
-        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Session:

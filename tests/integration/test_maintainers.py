@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -28,6 +26,7 @@ from bot.storage.knowledge_state import CURRENT, KnowledgeState
 from tests import builders
 from tests.clock import FakeClock
 from tests.conftest import ROOT, throwaway_postgres_url
+from tests.e2e.test_cli import _run as run_cli
 from tests.integration.test_complaints import CHU_TICH, TRUONG, Story, last_with_buttons, sends
 from tests.integration.test_handoff import GROUP, UNANSWERABLE
 
@@ -69,15 +68,7 @@ def add_alias(folder: Path, procedure_id: str, alias: str) -> None:
 
 
 def cli(*args: str, folder: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KNOWLEDGE_DIR": str(folder), "DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+    return run_cli(list(args), KNOWLEDGE_DIR=str(folder), DATABASE_URL=database_url)
 
 
 @pytest.fixture
