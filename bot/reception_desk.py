@@ -10,14 +10,16 @@ from bot import reception_texts as r
 from bot.cards import hotline
 from bot.casework import calendar_of
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.complaint_schema import Commune
 from bot.knowledge.reception_schema import Reception
 from bot.ports import Clock
 from bot.reception import ReceptionSchedule
-from bot.text_vi import words
+from bot.text_vi import key_tokens, words
 from bot.understanding import Understanding
 
 # Aspects a schedule answers ("khi nào", "ở đâu"); documents or fees get the procedure's card.
 SCHEDULE_ASPECTS = frozenset({"general", "time", "where"})
+UNIT_WORDS = frozenset({"xa", "phuong", "thi", "tran"})
 COMMUNE_REPLY_WORDS = 6  # "xã Tân Hiệp", "ở phường Mỹ Tho ạ": a commune named on its own
 
 
@@ -59,7 +61,7 @@ class ReceptionDesk:
         """The schedule for the commune named in the message, or a question for it."""
         found = self.find_communes(text)
         if len(found) == 1:
-            return self.for_commune(found[0])
+            return self.for_commune(found[0], _former_name(self.kb.communes[found[0]], text))
         answer = self.for_commune(None)
         if found:
             names = [(c, self.kb.communes[c].name) for c in found]
@@ -73,10 +75,28 @@ class ReceptionDesk:
             return None
         return self.answer(text)
 
-    def for_commune(self, commune_id: str | None) -> ReceptionAnswer:
-        """The schedule for a commune (None: the province's sessions and a question)."""
+    def for_commune(self, commune_id: str | None, former: str | None = None) -> ReceptionAnswer:
+        """The schedule for a commune (None: the province's sessions and a question); `former`
+        is the unit merged into it that the citizen named."""
         commune = self.kb.communes.get(commune_id or "")
         upcoming = self.schedule.for_commune(commune.id if commune else None, self.clock.now())
         verified = self.config.verified and all(u.session.verified for u in upcoming)
-        text = r.schedule(upcoming, commune, self.config.law, hotline(self.kb), verified)
+        text = r.schedule(upcoming, commune, self.config.law, hotline(self.kb), verified, former)
         return ReceptionAnswer(text, self.procedure_id, commune.id if commune else None)
+
+
+def _former_name(commune: Commune, typed: str) -> str | None:
+    """The unit merged into the commune that the citizen named, when they did not name the
+    commune itself ("Tân Hiệp" for Xã Châu Thành): the answer says where it went."""
+    text = f" {' '.join(key_tokens(typed))} "
+    if f" {_bare(commune.name)} " in text:
+        return None
+    return next((f for f in commune.former if f" {_bare(f)} " in text), None)
+
+
+def _bare(name: str) -> str:
+    """A unit's name without its kind ("Thị trấn Tân Hiệp" → "tan hiep") and notes in brackets."""
+    folded = key_tokens(name.split("(")[0])
+    while folded and folded[0] in UNIT_WORDS:
+        folded = folded[1:]
+    return " ".join(folded)

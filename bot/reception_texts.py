@@ -11,6 +11,7 @@ from bot.reception import Occurrence, Upcoming
 
 TITLE = "🗓 <b>Lịch tiếp công dân</b> — {where}"
 PROVINCE = "tỉnh Đồng Tháp"
+MERGED = "{commune} (nơi {former} cũ đã nhập vào)"
 SESSION = "👤 <b>{who}</b>"
 WHEN = "• {part} {weekday}, <b>{day}</b> ({start}–{end})"
 AT = "   tại {place}"
@@ -51,10 +52,18 @@ def _when(o: Occurrence, start: str, end: str) -> str:
 
 
 def schedule(
-    upcoming: list[Upcoming], commune: Commune | None, law: str, hotline: str, verified: bool
+    upcoming: list[Upcoming],
+    commune: Commune | None,
+    law: str,
+    hotline: str,
+    verified: bool,
+    former: str | None = None,
 ) -> str:
     """The next sessions of every rule that concerns the citizen, with places and the law."""
-    lines = [TITLE.format(where=escape(commune.name if commune else PROVINCE))]
+    where = commune.name if commune else PROVINCE
+    if commune and former:
+        where = MERGED.format(commune=commune.name, former=former.split("(")[0].strip())
+    lines = [TITLE.format(where=escape(where))]
     for item in upcoming:
         s = item.session
         lines += ["", SESSION.format(who=escape(s.who))]

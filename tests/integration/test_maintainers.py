@@ -220,5 +220,7 @@ async def test_gaps_lists_questions_staff_answered_first_with_their_answer(
         database_url=url,
     )
     assert len(list(csv.DictReader(io.StringIO(same_day.stdout)))) == 2
+    top = cli("gaps", "--limit", "1", "--format", "csv", "--quiet", folder=folder, database_url=url)
+    assert [row["rank"] for row in csv.DictReader(io.StringIO(top.stdout))] == ["1"]
     bad = cli("gaps", "--since", "07/12/2026", folder=folder, database_url=url)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr

@@ -64,6 +64,14 @@ async def test_the_commune_typed_next_gives_its_chairmans_dates_and_office(story
     assert "Trụ sở UBND Xã Tháp Mười" in answer and r.ASK_COMMUNE not in answer
 
 
+async def test_a_former_commune_name_is_answered_for_the_commune_it_merged_into(story: Story):
+    answer = await ask(story, "lịch tiếp dân Tân Hiệp")
+    assert answer.startswith(
+        "🗓 <b>Lịch tiếp công dân</b> — Xã Châu Thành (nơi Thị trấn Tân Hiệp cũ đã nhập vào)"
+    )
+    assert "Trụ sở UBND Xã Châu Thành" in answer
+
+
 async def test_a_commune_named_in_the_question_is_used_and_an_ambiguous_one_offers_buttons(
     story: Story,
 ):
