@@ -12,15 +12,19 @@ from bot.casework import calendar_of
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.complaint_schema import Commune
 from bot.knowledge.reception_schema import Reception
+from bot.matching import FUNCTION_WORDS
 from bot.ports import Clock
 from bot.reception import ReceptionSchedule
-from bot.text_vi import key_tokens, words
+from bot.text_vi import fold, key_tokens, words
 from bot.understanding import Understanding
 
 # Aspects a schedule answers ("khi nào", "ở đâu"); documents or fees get the procedure's card.
 SCHEDULE_ASPECTS = frozenset({"general", "time", "where"})
 UNIT_WORDS = frozenset({"xa", "phuong", "thi", "tran"})
+# Words that may surround a commune's name in a reply: "ở phường Mỹ Tho ạ", "em ở xã Tháp Mười".
+FILLER_WORDS = FUNCTION_WORDS | UNIT_WORDS | {"o", "thuoc", "dang", "song"}
 COMMUNE_REPLY_WORDS = 6  # "xã Tân Hiệp", "ở phường Mỹ Tho ạ": a commune named on its own
+MENTION_WORDS = 20  # longer messages are not searched for communes asking for a schedule
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,33 @@ class ReceptionDesk:
             return ReceptionAnswer(text, self.procedure_id, None, names)
         return answer
 
-    def commune_reply(self, text: str) -> ReceptionAnswer | None:
-        """A short message naming a commune, after the schedule asked for one; else None."""
-        if len(words(text)) > COMMUNE_REPLY_WORDS or not self.find_communes(text):
+    def without_communes(self, text: str) -> str | None:
+        """The message with the communes it names taken out ("gặp chủ tịch xã Mỹ Tho" →
+        "gặp chủ tịch xã"), for the matcher, which knows procedures, not places; None when
+        it names no commune."""
+        found = self.find_communes(text) if len(words(text)) <= MENTION_WORDS else []
+        if not found:
             return None
-        return self.answer(text)
+        names = self._name_words(found)
+        return " ".join(w for w in words(text) if fold(w) not in names or fold(w) in UNIT_WORDS)
+
+    def _name_words(self, communes: list[str]) -> set[str]:
+        return {
+            w
+            for c in communes
+            for name in (self.kb.communes[c].name, *self.kb.communes[c].former)
+            for w in key_tokens(name)
+        }
+
+    def commune_reply(self, text: str) -> ReceptionAnswer | None:
+        """A message that is just a commune's name ("xã Tháp Mười ạ"), after the schedule asked
+        for one; None for anything saying more ("đèn Tháp Mười hư rồi" is a report)."""
+        if len(words(text)) > COMMUNE_REPLY_WORDS:
+            return None
+        found = self.find_communes(text)
+        names = self._name_words(found)
+        extra = [w for w in key_tokens(text) if w not in names and w not in FILLER_WORDS]
+        return self.answer(text) if found and not extra else None
 
     def for_commune(self, commune_id: str | None, former: str | None = None) -> ReceptionAnswer:
         """The schedule for a commune (None: the province's sessions and a question); `former`

@@ -149,8 +149,14 @@ class QuestionService:
             return None
         if desk.asked(u, procedure.id if procedure else None):
             return desk.answer(text)
-        if u.intent == "procedure" and u.matches:
-            return None  # a question about something else
+        if u.confident or u.intent == "complaint" or u.wants_human:
+            return None  # a clear question about something else, a report, a wish for a person
+        # Place names are not procedure words: "gặp chủ tịch xã Mỹ Tho" is read without them.
+        stripped = desk.without_communes(text)
+        if stripped is not None:
+            plain = self.knowledge.understander.understand(stripped)
+            if plain.confident and desk.asked(plain, plain.best.id if plain.best else None):
+                return desk.answer(text)
         reply = desk.commune_reply(text)
         if reply is None:
             return None

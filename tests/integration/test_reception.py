@@ -57,11 +57,27 @@ async def test_the_ways_citizens_ask_get_the_schedule_with_concrete_dates(story:
 
 async def test_the_commune_typed_next_gives_its_chairmans_dates_and_office(story: Story):
     await ask(story, "lịch tiếp dân")
-    answer = await ask(story, "Tháp Mười")
+    answer = await ask(story, "em ở xã Tháp Mười ạ")
     assert answer.startswith("🗓 <b>Lịch tiếp công dân</b> — Xã Tháp Mười")
     assert "Chủ tịch UBND xã, phường" in answer
     assert "thứ Năm, <b>10/12/2026</b>" in answer and "buổi sau: thứ Năm 17/12/2026" in answer
     assert "Trụ sở UBND Xã Tháp Mười" in answer and r.ASK_COMMUNE not in answer
+
+
+@pytest.mark.parametrize(
+    ("text", "commune"),
+    [
+        ("gặp chủ tịch phường Cao Lãnh", "Phường Cao Lãnh"),
+        ("lich tiep dan xa Lap Vo", "Xã Lấp Vò"),
+        ("chủ tịch xã Tháp Mười tiếp dân ngày nào", "Xã Tháp Mười"),
+    ],
+)
+async def test_a_first_message_naming_the_commune_gets_its_schedule(
+    story: Story, text: str, commune: str
+):
+    answer = await ask(story, text)
+    assert answer.startswith(f"🗓 <b>Lịch tiếp công dân</b> — {commune}")
+    assert f"Trụ sở UBND {commune}" in answer
 
 
 async def test_a_former_commune_name_is_answered_for_the_commune_it_merged_into(story: Story):
@@ -99,6 +115,9 @@ async def test_other_questions_about_the_procedure_and_lone_commune_names_are_no
     assert "Lịch tiếp công dân" not in other
     card = await ask(story, "tiếp công dân cần giấy tờ gì")
     assert "Hồ sơ" in card and "Lịch tiếp công dân" not in card
+    await ask(story, "lịch tiếp dân")
+    report = await ask(story, "đèn Tháp Mười hư rồi")  # a report, though it names one
+    assert "Lịch tiếp công dân" not in report
     await ask(story, "lịch tiếp dân")
     passport = await ask(story, "làm hộ chiếu ở đâu")
     assert "hộ chiếu" in passport.lower() and "Lịch tiếp công dân" not in passport
