@@ -23,10 +23,12 @@ from bot.knowledge.loader import load_knowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
+from bot.reports import WEEKLY_PURPOSE, ReportService
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
+from bot.storage.stats_repo import StatsStore
 from bot.sweep import sweep_overdue
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,14 @@ async def _sweep(context: BotContext) -> None:
     reminded, closed = await context.bot_data.handoff.sweep()
     if report.escalated or report.reminded or reminded or closed:
         log.info("sweep: %s; handoff reminded %d, closed %d", report, reminded, closed)
+        context.bot_data.wake_outbox(context)
+
+
+async def _weekly_report(context: BotContext) -> None:
+    """Repeating job: queue the weekly report once it is due (once per week, whichever
+    instance comes first; an instance that was down at the time catches up)."""
+    if await context.bot_data.reports.queue_weekly():
+        log.info("weekly report queued")
         context.bot_data.wake_outbox(context)
 
 
@@ -101,7 +111,10 @@ def build_application(
     data.desk = OfficialDesk(data.cases)
     data.citizens = CitizenDesk(data.cases)
     data.handoff = HandoffDesk(kb, store, clock)
-    data.outbox = OutboxWorker(data.cases, handoff=data.handoff)
+    data.reports = ReportService(kb, StatsStore(engine), clock)
+    data.outbox = OutboxWorker(
+        data.cases, handoff=data.handoff, renderers={WEEKLY_PURPOSE: data.reports.render}
+    )
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
@@ -110,6 +123,13 @@ def build_application(
         app.job_queue.run_repeating(
             _sweep, interval=settings.sweep_interval_seconds, first=5, name="sweep"
         )
+        if kb.reports is not None and kb.reports.weekly_report is not None:
+            app.job_queue.run_repeating(
+                _weekly_report,
+                interval=settings.report_check_interval_seconds,
+                first=settings.report_check_interval_seconds,
+                name="weekly_report",
+            )
     log.info("knowledge %s: %d procedures", knowledge.kb.version, len(knowledge.kb.procedures))
     return app
 

@@ -13,6 +13,7 @@ from bot.complaint_flow import ComplaintFlow
 from bot.handoff import HandoffDesk
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
+from bot.reports import ReportService
 from bot.services import QuestionService
 from bot.settings import Settings
 
@@ -30,6 +31,7 @@ class BotData:
     citizens: CitizenDesk
     handoff: HandoffDesk
     outbox: OutboxWorker
+    reports: ReportService
 
     def wake_outbox(self, context: Any) -> None:
         """Deliver what a change just queued now, not at the next tick of the delivery job.

@@ -19,6 +19,7 @@ from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Officia
 from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
+from bot.knowledge.reports_schema import Reports
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
@@ -246,8 +247,9 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "calendar.yaml": Calendar,
     "intent_examples.yaml": IntentExamples,
     "handoff.yaml": Handoff,
+    "reports.yaml": Reports,
 }
-OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml"})
+OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml", "reports.yaml"})
 LIST_FILES: dict[str, type[BaseModel]] = {
     "offices.yaml": Office,
     "synonyms.yaml": SynonymEntry,
@@ -319,6 +321,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         calendar=singles["calendar.yaml"][0],
         intent_examples=singles.get("intent_examples.yaml", (None, None))[0],
         handoff=singles.get("handoff.yaml", (None, None))[0],
+        reports=singles.get("reports.yaml", (None, None))[0],
         version=digest.hexdigest()[:12],
     )
 

@@ -1,0 +1,142 @@
+"""Queries for statistics and export: cases as plain facts, cases with their history by pages,
+and the weekly report queued once whatever the number of instances."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select as select_columns
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.statistics import CaseFacts, responsible_official
+from bot.storage.complaint_models import CaseEvent, Complaint
+from bot.storage.complaint_repo import Outgoing, _outbox_row
+from bot.storage.repositories import SqlStore
+
+# The audit events statistics read; the rest (answers, results…) is not needed for counting.
+_COUNTED = ("filed", "transferred", "escalated", "apology")
+_DETAIL_PREFIX = 80  # an official's id and a little more: enough to read who, never the text
+_FACT_COLUMNS = (
+    Complaint.id,
+    Complaint.code,
+    Complaint.type,
+    Complaint.category,
+    Complaint.commune_id,
+    Complaint.assigned_official_id,
+    Complaint.status,
+    Complaint.received_at,
+    Complaint.ack_due,
+    Complaint.resolve_due,
+    Complaint.acknowledged_at,
+    Complaint.resolved_at,
+    Complaint.rating,
+)
+
+
+class StatsStore(SqlStore):
+    """Read-mostly queries over the complaint tables, for leaders and maintainers."""
+
+    async def case_facts(
+        self, known_officials: Iterable[str], since: datetime | None = None
+    ) -> list[CaseFacts]:
+        """Every case received since `since` (all when None) as statistics need it."""
+        known = frozenset(known_officials)
+
+        def q(s: Session) -> list[CaseFacts]:
+            # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
+            cases = select_columns(*(col(x) for x in _FACT_COLUMNS))
+            events = (
+                select(
+                    CaseEvent.complaint_id,
+                    CaseEvent.action,
+                    func.substr(CaseEvent.detail, 1, _DETAIL_PREFIX),
+                )
+                .join(Complaint, col(Complaint.id) == col(CaseEvent.complaint_id))
+                .where(col(CaseEvent.action).in_(_COUNTED))
+                .order_by(col(CaseEvent.id))
+            )
+            if since is not None:
+                cases = cases.where(col(Complaint.received_at) >= since)
+                events = events.where(col(Complaint.received_at) >= since)
+            trail: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+            for complaint_id, action, detail in s.exec(events):
+                trail[complaint_id].append((action, detail))
+            return [_facts(row, trail[row[0]], known) for row in s.execute(cases)]
+
+        return await self._run(q)
+
+    async def count_cases(self, since: datetime | None = None) -> int:
+        def q(s: Session) -> int:
+            stmt = select(func.count()).select_from(Complaint)
+            if since is not None:
+                stmt = stmt.where(col(Complaint.received_at) >= since)
+            return int(s.exec(stmt).one())
+
+        return await self._run(q)
+
+    async def cases_page(
+        self, since: datetime | None, after_id: int, limit: int
+    ) -> list[tuple[Complaint, list[CaseEvent]]]:
+        """Up to `limit` cases with an id above `after_id`, in id order, each with its whole
+        audit trail: an export walks the table page by page without holding it in memory."""
+
+        def q(s: Session) -> list[tuple[Complaint, list[CaseEvent]]]:
+            stmt = select(Complaint).where(col(Complaint.id) > after_id)
+            if since is not None:
+                stmt = stmt.where(col(Complaint.received_at) >= since)
+            cases = list(s.exec(stmt.order_by(col(Complaint.id)).limit(limit)))
+            ids = [x.id for x in cases]
+            trail: dict[int, list[CaseEvent]] = defaultdict(list)
+            if ids:
+                rows = s.exec(
+                    select(CaseEvent)
+                    .where(col(CaseEvent.complaint_id).in_(ids))
+                    .order_by(col(CaseEvent.id))
+                )
+                for event in rows:
+                    trail[event.complaint_id].append(event)
+            return [(x, trail[x.id or 0]) for x in cases]
+
+        return await self._run(q)
+
+    async def queue_once(self, message: Outgoing, now: datetime) -> bool:
+        """Queue a keyed message unless a message with its key was ever queued; True if this
+        call queued it. Two instances racing: the unique key lets exactly one insert win."""
+        assert message.key is not None
+
+        def q(s: Session) -> None:
+            s.add(_outbox_row(message, None, now))
+
+        try:
+            await self._run(q)
+        except IntegrityError:
+            return False
+        return True
+
+
+def _facts(row: Any, trail: list[tuple[str, str | None]], known: frozenset[str]) -> CaseFacts:
+    (_, code, kind, category, commune, assigned, status, received, ack_due, resolve_due) = row[:10]
+    acknowledged, resolved, rating = row[10:]
+    filed = next((d for a, d in trail if a == "filed"), None)
+    transfers = [d or "" for a, d in trail if a == "transferred"]
+    return CaseFacts(
+        code=code,
+        type=kind,
+        category=category,
+        commune_id=commune,
+        official_id=responsible_official(assigned, filed, transfers, known),
+        status=status,
+        received_at=received,
+        ack_due=ack_due,
+        resolve_due=resolve_due,
+        acknowledged_at=acknowledged,
+        resolved_at=resolved,
+        rating=rating,
+        escalated=any(a == "escalated" for a, _ in trail),
+        apologies=sum(a == "apology" for a, _ in trail),
+    )
