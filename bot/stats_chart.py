@@ -61,6 +61,9 @@ def _offices(ax_counts: Axes, ax_rate: Axes, summary: Summary) -> None:
         label=t.CHART_OPEN,
     )
     ax_counts.set_yticks(list(rows), names, fontsize=9)
+    # Room for at least four rows, so one or two offices get bars of the usual thickness.
+    pad = max(0.0, (4 - len(counts)) / 2)
+    ax_counts.set_ylim(-0.5 - pad, len(counts) - 0.5 + pad)
     ax_counts.set_xlabel(t.CHART_CASES)
     ax_counts.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_counts.legend(
@@ -78,6 +81,7 @@ def _offices(ax_counts: Axes, ax_rate: Axes, summary: Summary) -> None:
         label = t.CHART_UNDECIDED if rate is None else f"{100 * rate:.0f}%"
         ax_rate.text(min(100 * (rate or 0) + 2, 88), row, label, va="center", fontsize=9)
     ax_rate.set_xlim(0, 100)
+    ax_rate.set_ylim(ax_counts.get_ylim())
     ax_rate.set_yticks(list(rows), [""] * len(counts))
     ax_rate.set_xlabel("%")
     ax_rate.grid(axis="x", alpha=0.3)
