@@ -4,7 +4,8 @@ and the weekly report queued once whatever the number of instances."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +39,15 @@ _FACT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class CaseHistory:
+    """A case as stored, its whole audit trail, and its facts for statistics (for exports)."""
+
+    case: Complaint
+    events: list[CaseEvent]
+    facts: CaseFacts
+
+
 class StatsStore(SqlStore):
     """Read-mostly queries over the complaint tables, for leaders and maintainers."""
 
@@ -66,7 +76,8 @@ class StatsStore(SqlStore):
             trail: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
             for complaint_id, action, detail in s.exec(events):
                 trail[complaint_id].append((action, detail))
-            return [_facts(row, trail[row[0]], known) for row in s.execute(cases)]
+            rows = s.execute(cases)
+            return [_facts(row._asdict(), trail[row.id], known) for row in rows]
 
         return await self._run(q)
 
@@ -80,12 +91,14 @@ class StatsStore(SqlStore):
         return await self._run(q)
 
     async def cases_page(
-        self, since: datetime | None, after_id: int, limit: int
-    ) -> list[tuple[Complaint, list[CaseEvent]]]:
+        self, known_officials: Iterable[str], since: datetime | None, after_id: int, limit: int
+    ) -> list[CaseHistory]:
         """Up to `limit` cases with an id above `after_id`, in id order, each with its whole
         audit trail: an export walks the table page by page without holding it in memory."""
 
-        def q(s: Session) -> list[tuple[Complaint, list[CaseEvent]]]:
+        known = frozenset(known_officials)
+
+        def q(s: Session) -> list[CaseHistory]:
             stmt = select(Complaint).where(col(Complaint.id) > after_id)
             if since is not None:
                 stmt = stmt.where(col(Complaint.received_at) >= since)
@@ -100,7 +113,18 @@ class StatsStore(SqlStore):
                 )
                 for event in rows:
                     trail[event.complaint_id].append(event)
-            return [(x, trail[x.id or 0]) for x in cases]
+            return [
+                CaseHistory(
+                    x,
+                    trail[x.id or 0],
+                    _facts(
+                        x.model_dump(),
+                        [(e.action, (e.detail or "")[:_DETAIL_PREFIX]) for e in trail[x.id or 0]],
+                        known,
+                    ),
+                )
+                for x in cases
+            ]
 
         return await self._run(q)
 
@@ -119,24 +143,25 @@ class StatsStore(SqlStore):
         return True
 
 
-def _facts(row: Any, trail: list[tuple[str, str | None]], known: frozenset[str]) -> CaseFacts:
-    (_, code, kind, category, commune, assigned, status, received, ack_due, resolve_due) = row[:10]
-    acknowledged, resolved, rating = row[10:]
+def _facts(
+    values: Mapping[str, Any], trail: list[tuple[str, str | None]], known: frozenset[str]
+) -> CaseFacts:
+    """A case's facts from its columns (by name) and its counted audit events, in order."""
     filed = next((d for a, d in trail if a == "filed"), None)
     transfers = [d or "" for a, d in trail if a == "transferred"]
     return CaseFacts(
-        code=code,
-        type=kind,
-        category=category,
-        commune_id=commune,
-        official_id=responsible_official(assigned, filed, transfers, known),
-        status=status,
-        received_at=received,
-        ack_due=ack_due,
-        resolve_due=resolve_due,
-        acknowledged_at=acknowledged,
-        resolved_at=resolved,
-        rating=rating,
+        code=values["code"],
+        type=values["type"],
+        category=values["category"],
+        commune_id=values["commune_id"],
+        official_id=responsible_official(values["assigned_official_id"], filed, transfers, known),
+        status=values["status"],
+        received_at=values["received_at"],
+        ack_due=values["ack_due"],
+        resolve_due=values["resolve_due"],
+        acknowledged_at=values["acknowledged_at"],
+        resolved_at=values["resolved_at"],
+        rating=values["rating"],
         escalated=any(a == "escalated" for a, _ in trail),
         apologies=sum(a == "apology" for a, _ in trail),
     )
