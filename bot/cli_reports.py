@@ -11,18 +11,15 @@ import sys
 from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from bot.export import CsvWriter, XlsxWriter, case_row
 from bot.knowledge.loader import KnowledgeError, load_knowledge
-from bot.ports import SystemClock
-from bot.reports import ReportService
 from bot.settings import Settings
 from bot.statistics import as_dict, start_of_day
 from bot.stats_format import summary_text
-from bot.storage.db import make_engine, migrate
-from bot.storage.stats_repo import StatsStore
+
+if TYPE_CHECKING:
+    from bot.reports import ReportService
 
 PAGE = 500  # cases read per query during an export
 
@@ -52,6 +49,13 @@ def _day(text: str) -> datetime:
 
 
 def _service(settings: Settings) -> ReportService:
+    # Imported here: the database, chart and spreadsheet libraries take seconds to import,
+    # which `ask` and `check` need not pay.
+    from bot.ports import SystemClock
+    from bot.reports import ReportService
+    from bot.storage.db import make_engine, migrate
+    from bot.storage.stats_repo import StatsStore
+
     engine = make_engine(settings.database_url)
     migrate(engine)  # a database from an older release is brought up to date first
     return ReportService(load_knowledge(settings.knowledge_dir), StatsStore(engine), SystemClock())
@@ -82,6 +86,10 @@ async def stats(service: ReportService, args: argparse.Namespace) -> int:
 
 async def export(service: ReportService, args: argparse.Namespace) -> int:
     """Write every case received since `--since` with its history; progress on stderr."""
+    from tqdm import tqdm
+
+    from bot.export import CsvWriter, XlsxWriter, case_row
+
     if args.format == "xlsx" and args.out is None:
         print("Xuất Excel cần --out TỆP.xlsx", file=sys.stderr)
         return 2

@@ -13,7 +13,6 @@ from bot.knowledge.reports_schema import Reports
 from bot.ports import Clock
 from bot.statistics import CaseFacts, Summary, WeekPoint, start_of_day, summarize, week_start
 from bot.statistics import weekly_trend as trend_of
-from bot.stats_chart import render_chart
 from bot.stats_format import day_text, percent, summary_text, vn_number
 from bot.storage.complaint_models import OutboxMessage
 from bot.storage.complaint_repo import Outgoing
@@ -100,6 +99,9 @@ class ReportService:
         title = t.CHART_TITLE.format(
             since=day_text(summary.since), until=day_text(min(summary.until, summary.now))
         )
+        # matplotlib takes a second to import: only when a chart is first drawn.
+        from bot.stats_chart import render_chart
+
         # Drawing takes a few hundred milliseconds: off the event loop, as the queries are.
         return await asyncio.to_thread(render_chart, summary, trend, title)
 
