@@ -43,6 +43,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(officials.on_button, pattern=r"^o\|"))
     app.add_handler(CallbackQueryHandler(tracking.on_rating, pattern=r"^r\|"))
     app.add_handler(CallbackQueryHandler(handoff.on_button, pattern=r"^h\|"))
-    app.add_handler(CallbackQueryHandler(reports.on_button, pattern=r"^s\|"))
+    app.add_handler(CallbackQueryHandler(reports.on_button, pattern=r"^stat\|"))
     app.add_handler(CallbackQueryHandler(questions.on_button))
     app.add_error_handler(errors.on_error)

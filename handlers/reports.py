@@ -35,12 +35,12 @@ async def stats(update: Update, context: BotContext) -> None:
     if days is None:
         await reply(message, t.ASK_DAYS)
         return
-    markup = keyboards.inline([[(t.CHART_BUTTON, f"s|chart|{days}")]])
+    markup = keyboards.inline([[(t.CHART_BUTTON, f"stat|chart|{days}")]])
     await reply(message, await reports.summary_text(days), markup)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
-    """ "s|chart|days": the chart as a photo, for the same people as /thongke."""
+    """ "stat|chart|days": the chart as a photo, for the same people as /thongke."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     if query is None or user is None or chat is None or not query.data:
         return
