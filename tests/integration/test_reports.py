@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.sweep import sweep_overdue
 from tests import builders
 from tests.clock import FakeClock
-from tests.conftest import buttons, throwaway_postgres_url
+from tests.conftest import buttons
 from tests.integration.test_complaints import (
     CHU_TICH,
     CITIZEN,
@@ -146,15 +146,6 @@ async def test_only_officials_leaders_and_the_leaders_chat_see_statistics(story:
 
 
 # -- the weekly report ---------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
-        return
-    with throwaway_postgres_url() as url:
-        yield url
 
 
 async def run_weekly_job(app: Any) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -19,7 +18,6 @@ from bot.knowledge.loader import load_knowledge
 from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
 from bot.storage.db import make_engine, migrate
 from bot.storage.stats_repo import StatsStore
-from tests.conftest import throwaway_postgres_url
 from tests.integration.test_complaint_storage import MINI, file_case
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
@@ -100,15 +98,6 @@ async def seed(store: ComplaintStore, now: datetime) -> None:
         latitude=None,
         longitude=None,
     )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'stats.sqlite'}"
-        return
-    with throwaway_postgres_url() as url:
-        yield url
 
 
 @pytest.fixture
