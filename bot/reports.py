@@ -127,7 +127,9 @@ class ReportService:
         week = self.due_week(now)
         if week is None or self.config is None:
             return False
-        summary, trend = await self._weekly(week)
+        facts = await self.facts()
+        summary, trend = self._weekly(facts, week)
+        overdue = summarize(facts, now, self.office_of).total.overdue  # old cases too
         point = trend[-1]
         on_time = (
             t.WEEKLY_ON_TIME.format(rate=percent(point.on_time_rate))
@@ -141,7 +143,7 @@ class ReportService:
             received=point.received,
             resolved=point.resolved,
             on_time=on_time,
-            overdue=summary.total.overdue,
+            overdue=overdue,
             rating=(
                 t.RATING_NONE
                 if average is None
@@ -158,14 +160,13 @@ class ReportService:
         """The chart of a queued weekly report, drawn when it is delivered (the outbox keeps
         text, not images)."""
         week = date.fromisoformat((message.key or "").rsplit(":", 1)[-1])
-        summary, trend = await self._weekly(week)
+        summary, trend = self._weekly(await self.facts(), week)
         return await self._draw(summary, trend)
 
-    async def _weekly(self, week: date) -> tuple[Summary, list[WeekPoint]]:
+    def _weekly(self, facts: list[CaseFacts], week: date) -> tuple[Summary, list[WeekPoint]]:
         """Cases received over the trend's weeks up to the end of `week`, as they stand now."""
         since = start_of_day(week - timedelta(weeks=self.weeks - 1))
         until = start_of_day(week + timedelta(weeks=1)) - timedelta(microseconds=1)
-        facts = await self.facts()
         summary = summarize(facts, self.clock.now(), self.office_of, since, until)
         return summary, trend_of(facts, week, self.weeks)
 

@@ -189,3 +189,11 @@ async def test_two_instances_send_the_weekly_report_exactly_once(
         assert "Báo cáo tuần 07/12–13/12/2026" in caption
         assert "Trong tuần: nhận 1, giải quyết 0" in caption
         assert "Đang quá hạn: <b>1</b>" in caption  # never acknowledged
+
+        # Five weeks later the case is older than the chart's four weeks, yet still overdue.
+        clock.advance(weeks=5)
+        [later] = photos(await both_run_and_deliver())
+        caption = later.params["caption"]
+        assert "Báo cáo tuần 11/01–17/01/2027" in caption and "nhận 0" in caption
+        assert "Đang quá hạn: <b>1</b>" in caption
+        check_png(later.files["photo"])  # an empty window still draws a chart
