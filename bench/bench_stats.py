@@ -15,7 +15,6 @@ import io
 import random
 import tempfile
 import time
-import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -132,12 +131,9 @@ def main() -> None:
         service = ReportService(kb, StatsStore(engine), FixedClock())
         facts = timed("query: case facts (all cases)", lambda: asyncio.run(service.facts()))
         since = NOW - timedelta(days=30)
-        tracemalloc.start()
         summary = timed(
             "summarize (all cases)", lambda: summarize(facts, NOW, service.office_of, None)
         )
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
         timed("summarize (last 30 days)", lambda: summarize(facts, NOW, service.office_of, since))
         trend = timed(
             "weekly trend (8 weeks)", lambda: weekly_trend(facts, week_start(local_date(NOW)))
@@ -148,13 +144,18 @@ def main() -> None:
             "/thongke end to end (query + summary + text)",
             lambda: asyncio.run(service.summary_text(30)),
         )
+        timed("📈 chart end to end (query + summary + PNG)", lambda: asyncio.run(service.chart(30)))
+        week = week_start(local_date(NOW)) - timedelta(weeks=1)
+        timed(
+            "weekly report: cases that moved in 8 weeks",
+            lambda: asyncio.run(service.facts(active_since=service._window(week))),
+        )
         out = io.StringIO()
         written = timed(
             "export CSV (all cases, with history)", lambda: asyncio.run(export_csv(service, out))
         )
         size = len(out.getvalue().encode()) / 2**20
         print(f"chart {len(png) / 1024:.0f} KiB; export {written:,} rows, {size:.1f} MiB")
-        print(f"summarize (all cases): peak memory {peak / 2**20:.1f} MiB")
         engine.dispose()
 
 

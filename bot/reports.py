@@ -70,8 +70,11 @@ class ReportService:
             "commune": {k: v.name for k, v in self.kb.communes.items()},
         }
 
-    async def facts(self, since: datetime | None = None) -> list[CaseFacts]:
-        return await self.store.case_facts(self.kb.officials, since)
+    async def facts(
+        self, since: datetime | None = None, active_since: datetime | None = None
+    ) -> list[CaseFacts]:
+        """Cases received since `since`; with `active_since`, only those that moved since."""
+        return await self.store.case_facts(self.kb.officials, since, active_since)
 
     async def summary(self, since: datetime | None = None) -> Summary:
         """Statistics of the cases received since `since` (all when None), as of now."""
@@ -88,9 +91,11 @@ class ReportService:
         """The chart of the last `days` days and its caption."""
         now = self.clock.now()
         since = self.since_days(days)
-        facts = await self.facts()
+        this_week = week_start(local_date(now))
+        first_week = start_of_day(this_week - timedelta(weeks=self.weeks - 1))
+        facts = await self.facts(active_since=min(since, first_week))
         summary = summarize(facts, now, self.office_of, since)
-        trend = trend_of(facts, week_start(local_date(now)), self.weeks)
+        trend = trend_of(facts, this_week, self.weeks)
         png = await self._draw(summary, trend)
         return png, t.CHART_CAPTION.format(since=day_text(since), until=day_text(now))
 
@@ -127,9 +132,10 @@ class ReportService:
         week = self.due_week(now)
         if week is None or self.config is None:
             return False
-        facts = await self.facts()
+        facts = await self.facts(active_since=self._window(week))
         summary, trend = self._weekly(facts, week)
-        overdue = summarize(facts, now, self.office_of).total.overdue  # old cases too
+        # Open cases are always read: an overdue case received long ago still counts here.
+        overdue = summarize(facts, now, self.office_of).total.overdue
         point = trend[-1]
         on_time = (
             t.WEEKLY_ON_TIME.format(rate=percent(point.on_time_rate))
@@ -160,14 +166,17 @@ class ReportService:
         """The chart of a queued weekly report, drawn when it is delivered (the outbox keeps
         text, not images)."""
         week = date.fromisoformat((message.key or "").rsplit(":", 1)[-1])
-        summary, trend = self._weekly(await self.facts(), week)
+        summary, trend = self._weekly(await self.facts(active_since=self._window(week)), week)
         return await self._draw(summary, trend)
+
+    def _window(self, week: date) -> datetime:
+        """The start of the weekly report's first week (its chart shows `weeks` weeks)."""
+        return start_of_day(week - timedelta(weeks=self.weeks - 1))
 
     def _weekly(self, facts: list[CaseFacts], week: date) -> tuple[Summary, list[WeekPoint]]:
         """Cases received over the trend's weeks up to the end of `week`, as they stand now."""
-        since = start_of_day(week - timedelta(weeks=self.weeks - 1))
         until = start_of_day(week + timedelta(weeks=1)) - timedelta(microseconds=1)
-        summary = summarize(facts, self.clock.now(), self.office_of, since, until)
+        summary = summarize(facts, self.clock.now(), self.office_of, self._window(week), until)
         return summary, trend_of(facts, week, self.weeks)
 
 

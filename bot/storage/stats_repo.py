@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -52,10 +52,28 @@ class StatsStore(SqlStore):
     """Read-mostly queries over the complaint tables, for leaders and maintainers."""
 
     async def case_facts(
-        self, known_officials: Iterable[str], since: datetime | None = None
+        self,
+        known_officials: Iterable[str],
+        since: datetime | None = None,
+        active_since: datetime | None = None,
     ) -> list[CaseFacts]:
-        """Every case received since `since` (all when None) as statistics need it."""
+        """The cases received since `since` (all when None) as statistics need them.
+
+        With `active_since`, only the cases that moved since then: received or resolved
+        since, or still open. A trend over recent weeks needs no more, and a year of cases
+        is read several times faster."""
         known = frozenset(known_officials)
+        conditions = []
+        if since is not None:
+            conditions.append(col(Complaint.received_at) >= since)
+        if active_since is not None:
+            conditions.append(
+                or_(
+                    col(Complaint.received_at) >= active_since,
+                    col(Complaint.resolved_at) >= active_since,
+                    col(Complaint.status) != "resolved",
+                )
+            )
 
         def q(s: Session) -> list[CaseFacts]:
             # SQLAlchemy's own select: sqlmodel's is typed for at most four columns.
@@ -70,9 +88,9 @@ class StatsStore(SqlStore):
                 .where(col(CaseEvent.action).in_(_COUNTED))
                 .order_by(col(CaseEvent.id))
             )
-            if since is not None:
-                cases = cases.where(col(Complaint.received_at) >= since)
-                events = events.where(col(Complaint.received_at) >= since)
+            if conditions:
+                cases = cases.where(*conditions)
+                events = events.where(*conditions)
             trail: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
             for complaint_id, action, detail in s.exec(events):
                 trail[complaint_id].append((action, detail))

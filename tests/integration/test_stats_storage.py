@@ -127,6 +127,12 @@ async def test_case_facts_read_the_responsible_official_escalation_and_apologies
     since = {f.code for f in await stats.case_facts(OFFICIALS, since=NOW - 30 * DAY)}
     assert since == {CODES[0], CODES[2]}
     assert await stats.count_cases() == 3 and await stats.count_cases(NOW - 30 * DAY) == 2
+    # Moved in the last 30 days: the two open cases; 36 days: also the one resolved 35 days ago.
+    active = {f.code for f in await stats.case_facts(OFFICIALS, active_since=NOW - 30 * DAY)}
+    assert active == {CODES[0], CODES[2]}
+    active = await stats.case_facts(OFFICIALS, active_since=NOW - 36 * DAY)
+    assert {f.code for f in active} == set(CODES)
+    assert {f.code: f.apologies for f in active}[CODES[0]] == 1  # its events came along
 
 
 async def test_cases_come_page_by_page_with_their_whole_history(engines: list[Engine]):
