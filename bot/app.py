@@ -27,11 +27,13 @@ from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
 from bot.reception_desk import ReceptionDesk
+from bot.reports import WEEKLY_PURPOSE, ReportService
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
 from bot.storage.knowledge_state import KnowledgeVersions
+from bot.storage.stats_repo import StatsStore
 from bot.sweep import sweep_overdue
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,14 @@ async def _sweep(context: BotContext) -> None:
 async def _follow_knowledge(context: BotContext) -> None:
     """Repeating job: switch to the knowledge another instance's /reload published."""
     await context.bot_data.live.follow()
+
+
+async def _weekly_report(context: BotContext) -> None:
+    """Repeating job: queue the weekly report once it is due (once per week, whichever
+    instance comes first; an instance that was down at the time catches up)."""
+    if await context.bot_data.reports.queue_weekly():
+        log.info("weekly report queued")
+        context.bot_data.wake_outbox(context)
 
 
 def build_application(
@@ -115,7 +125,13 @@ def build_application(
         data.desk = OfficialDesk(data.cases)
         data.citizens = CitizenDesk(data.cases)
         data.handoff = HandoffDesk(kb, store, clock)
-        data.outbox = OutboxWorker(data.cases, worker_id=worker, handoff=data.handoff)
+        data.reports = ReportService(kb, StatsStore(engine), clock)
+        data.outbox = OutboxWorker(
+            data.cases,
+            worker_id=worker,
+            handoff=data.handoff,
+            renderers={WEEKLY_PURPOSE: data.reports.render},
+        )
         if kb.reception is not None:
             desk = ReceptionDesk(kb, kb.reception, data.flow.find_communes, clock)
             data.questions.reception = desk
@@ -141,6 +157,13 @@ def build_application(
             interval=settings.knowledge_check_seconds,
             first=settings.knowledge_check_seconds,
             name="knowledge",
+        )
+        # Always scheduled: a /reload may add or change reports.yaml; without it this is a no-op.
+        app.job_queue.run_repeating(
+            _weekly_report,
+            interval=settings.report_check_interval_seconds,
+            first=settings.report_check_interval_seconds,
+            name="weekly_report",
         )
     log.info("knowledge %s: %d procedures", knowledge.kb.version, len(knowledge.kb.procedures))
     return app

@@ -1,4 +1,5 @@
-"""Command line: run | chat | ask | check | migrate. A stable interface other tools rely on."""
+"""Command line: run | chat | ask | check | migrate | stats | export. A stable interface other
+tools rely on."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import gaps_cli
+from bot import cli_reports, gaps_cli
 from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
 from bot.settings import Settings
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="thư mục (mặc định KNOWLEDGE_DIR)")
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")
     gaps_cli.add_parser(sub)
+    cli_reports.add_commands(sub)
     return p
 
 
@@ -68,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ask(args, args.knowledge or settings.knowledge_dir)
     if command == "gaps":
         return gaps_cli.run(args, settings)
+    if command in ("stats", "export"):
+        return cli_reports.run(args, settings)
     if command == "migrate":
         from bot.storage.db import make_engine, migrate
 

@@ -14,6 +14,7 @@ from bot.handoff import HandoffDesk
 from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
+from bot.reports import ReportService
 from bot.services import QuestionService
 from bot.settings import Settings
 
@@ -32,6 +33,7 @@ class BotData:
     handoff: HandoffDesk
     outbox: OutboxWorker
     live: LiveKnowledge  # the knowledge in use and its reload
+    reports: ReportService
 
     def wake_outbox(self, context: Any) -> None:
         """Deliver what a change just queued now, not at the next tick of the delivery job.

@@ -33,6 +33,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)  # uploads (a chart…) by field name
 
 
 @dataclass
@@ -69,6 +70,9 @@ class LocalBotApi(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(name, params)
+        if request_data is not None and request_data.contains_files:
+            for key, (_, content, _) in request_data.multipart_data.items():
+                call.files[key] = content if isinstance(content, bytes) else content.read()
         if "chat_id" in params and int(str(params["chat_id"])) in self.blocked:
             self.calls.append(call)
             error = {

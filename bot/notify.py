@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = (2, 5, 15, 30, 60, 120, 300, 600)
+
+# Draws the image of a queued message of a given purpose when it is delivered (the outbox
+# keeps text, not images): e.g. the weekly report's chart.
+Renderer = Callable[[OutboxMessage], Awaitable[bytes]]
 
 
 def _markup(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
@@ -56,9 +61,11 @@ class OutboxWorker:
         cases: CaseService,
         worker_id: str | None = None,
         handoff: HandoffDesk | None = None,
+        renderers: Mapping[str, Renderer] | None = None,
     ) -> None:
         self.cases = cases
         self.handoff = handoff
+        self.renderers = dict(renderers or {})
         self.store = cases.store
         self.worker = worker_id or f"{socket.gethostname()}:{os.getpid()}"
 
@@ -77,8 +84,11 @@ class OutboxWorker:
     ) -> None:
         assert m.id is not None
         now = self.cases.clock.now()
+        render = self.renderers.get(m.purpose)
         try:
-            if m.photo:
+            if render is not None:
+                await bot.send_photo(m.chat_id, await render(m), caption=m.text[:1024])
+            elif m.photo:
                 await bot.send_photo(m.chat_id, m.photo, caption=m.text[:1024])
             else:
                 await bot.send_message(m.chat_id, m.text, reply_markup=_markup(m.buttons))

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
     # How often each instance checks whether a maintainer's /reload published new knowledge.
     knowledge_check_seconds: float = Field(default=30.0, gt=0)
+    # How often each instance checks whether the weekly report is due (knowledge/reports.yaml).
+    report_check_interval_seconds: float = Field(default=300.0, gt=0)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
     # Webhook mode (`python -m bot run --webhook`): the public HTTPS address Telegram posts

@@ -6,7 +6,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from handlers import complaints as complaint_flow
-from handlers import errors, handoff, maintenance, officials, questions, router, start, tracking
+from handlers import (
+    errors,
+    handoff,
+    maintenance,
+    officials,
+    questions,
+    reports,
+    router,
+    start,
+    tracking,
+)
 
 
 def _button(label: str) -> filters.BaseFilter:
@@ -25,6 +35,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("myid", officials.myid, filters=new))
     app.add_handler(CommandHandler("hangdoi", handoff.queue, filters=new))
     app.add_handler(CommandHandler("reload", maintenance.reload, filters=new))
+    app.add_handler(CommandHandler("thongke", reports.stats, filters=new))
     app.add_handler(MessageHandler(_button(texts.MENU_HELP), start.help_command))
     app.add_handler(MessageHandler(_button(texts.MENU_PROCEDURES), start.browse))
     app.add_handler(MessageHandler(_button(texts.MENU_COMPLAINT), start.complaint_entry))
@@ -43,5 +54,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(officials.on_button, pattern=r"^o\|"))
     app.add_handler(CallbackQueryHandler(tracking.on_rating, pattern=r"^r\|"))
     app.add_handler(CallbackQueryHandler(handoff.on_button, pattern=r"^h\|"))
+    app.add_handler(CallbackQueryHandler(reports.on_button, pattern=r"^stat\|"))
     app.add_handler(CallbackQueryHandler(questions.on_button))
     app.add_error_handler(errors.on_error)

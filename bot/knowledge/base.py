@@ -9,6 +9,7 @@ from functools import cached_property
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
 from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.reception_schema import Reception
+from bot.knowledge.reports_schema import Reports
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
@@ -28,6 +29,7 @@ class KnowledgeBase:
     intent_examples: IntentExamples | None = None
     handoff: Handoff | None = None  # who answers what the bot cannot; absent: no handoff
     reception: Reception | None = None  # who receives citizens when; absent: no schedule
+    reports: Reports | None = None  # leaders' chat and weekly report; absent: none sent
     version: str = ""
 
     @cached_property

@@ -20,6 +20,7 @@ from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
 from bot.knowledge.reception_schema import Reception, reception_problems
+from bot.knowledge.reports_schema import Reports
 from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
 
 
@@ -248,8 +249,11 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "intent_examples.yaml": IntentExamples,
     "handoff.yaml": Handoff,
     "reception.yaml": Reception,
+    "reports.yaml": Reports,
 }
-OPTIONAL_FILES = frozenset({"intent_examples.yaml", "handoff.yaml", "reception.yaml"})
+OPTIONAL_FILES = frozenset(
+    {"intent_examples.yaml", "handoff.yaml", "reception.yaml", "reports.yaml"}
+)
 LIST_FILES: dict[str, type[BaseModel]] = {
     "offices.yaml": Office,
     "synonyms.yaml": SynonymEntry,
@@ -327,6 +331,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         intent_examples=singles.get("intent_examples.yaml", (None, None))[0],
         handoff=singles.get("handoff.yaml", (None, None))[0],
         reception=singles.get("reception.yaml", (None, None))[0],
+        reports=singles.get("reports.yaml", (None, None))[0],
         version=digest.hexdigest()[:12],
     )
 
