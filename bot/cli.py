@@ -1,4 +1,4 @@
-"""Command line: run | chat | ask | check | migrate. A stable interface other tools rely on."""
+"""Command line: run | chat | ask | check | migrate | purge. A stable interface for other tools."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="kiểm tra các tệp tri thức")
     check.add_argument("dir", nargs="?", type=Path, help="thư mục (mặc định KNOWLEDGE_DIR)")
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")
+    purge = sub.add_parser("purge", help="xóa dữ liệu cá nhân đã quá thời hạn lưu")
+    purge.add_argument(
+        "--days", type=int, help="số ngày lưu (mặc định PERSONAL_DATA_RETENTION_DAYS)"
+    )
     return p
 
 
@@ -70,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(make_engine(settings.database_url))
         print("Cơ sở dữ liệu đã được cập nhật.")
         return 0
+    if command == "purge":
+        return purge(settings, args.days)
     try:
         if command == "chat":
             from bot.terminal_chat import run_terminal_chat
@@ -95,6 +101,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Bot không khởi động vì tệp tri thức có lỗi:", file=sys.stderr)
         print(exc, file=sys.stderr)
         return 1
+
+
+def purge(settings: Settings, days: int | None) -> int:
+    """Blank personal data kept longer than the retention period; print what was blanked."""
+    import asyncio
+
+    from bot.ports import SystemClock
+    from bot.privacy import PrivacyDesk
+    from bot.storage.db import make_engine, migrate
+    from bot.storage.privacy_repo import PrivacyStore
+
+    days = settings.personal_data_retention_days if days is None else days
+    if days < 1:
+        print("--days phải từ 1 trở lên.", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    erased = asyncio.run(PrivacyDesk(PrivacyStore(engine), SystemClock(), days).purge())
+    print(
+        f"Đã xóa dữ liệu cá nhân quá {days} ngày: {erased.cases} phản ánh, "
+        f"{erased.handoffs} câu hỏi gửi cán bộ, {erased.drafts} bản nháp, "
+        f"{erased.messages} tin nhắn, {erased.contexts} ngữ cảnh, {erased.questions} câu hỏi."
+    )
+    return 0
 
 
 def check(root: Path) -> int:

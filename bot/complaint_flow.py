@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html import escape
 
 from rapidfuzz import fuzz, process
@@ -64,10 +65,13 @@ def _nav(step: str, *, back: bool = True) -> list[tuple[str, str]]:
 class ComplaintFlow:
     """Asks only what the chosen type needs; every answer is saved before the next question."""
 
-    def __init__(self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock, daily_limit: int = 3
+    ) -> None:
         self.kb = kb
         self.store = store
         self.clock = clock
+        self.daily_limit = daily_limit
         names: list[str] = []
         self._commune_of: list[str] = []
         for c in kb.communes.values():
@@ -82,7 +86,10 @@ class ComplaintFlow:
     # -- entry ---------------------------------------------------------------------------------
 
     async def start(self, chat_id: int, user_id: int, description: str | None = None) -> Prompt:
-        """Begin (or restart) a draft; a message classed as a complaint becomes its text."""
+        """Begin (or restart) a draft; a message classed as a complaint becomes its text.
+        A chat that has filed its daily number of cases is told when it may file again."""
+        if await self.over_daily_limit(chat_id):
+            return Prompt(t.DAILY_LIMIT.format(limit=self.daily_limit), done=True)
         draft = ComplaintDraft(
             chat_id=chat_id,
             user_id=user_id,
@@ -95,6 +102,10 @@ class ComplaintFlow:
         if description:
             prompt.text = t.START_FROM_MESSAGE + "\n\n" + prompt.text
         return prompt
+
+    async def over_daily_limit(self, chat_id: int) -> bool:
+        since = self.clock.now() - timedelta(days=1)
+        return await self.store.filed_since(chat_id, since) >= self.daily_limit
 
     async def active(self, chat_id: int) -> ComplaintDraft | None:
         return await self.store.draft(chat_id)

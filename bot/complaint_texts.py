@@ -103,6 +103,10 @@ FILED = (
     "/tracuu {code}\n"
     "Cảm ơn anh/chị đã góp phần giúp chính quyền phục vụ tốt hơn! 🙏"
 )
+DAILY_LIMIT = (
+    "Dạ, hôm nay anh/chị đã gửi {limit} phản ánh rồi ạ, em xin phép nhận tiếp vào ngày mai. "
+    "Việc gấp, anh/chị gọi đường dây nóng hoặc đến trực tiếp Bộ phận một cửa giúp em nhé. 🙏"
+)
 STALE_STEP = "Dạ, bước này đã qua rồi ạ. Anh/chị làm tiếp theo tin nhắn mới nhất giúp em."
 NO_DRAFT = "Dạ, anh/chị chưa có bản phản ánh nào đang soạn. Bấm 📝 Gửi phản ánh để bắt đầu."
 

@@ -10,9 +10,11 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.casework import CaseService
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
+from bot.flood import FloodGate
 from bot.handoff import HandoffDesk
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
+from bot.privacy import PrivacyDesk
 from bot.services import QuestionService
 from bot.settings import Settings
 
@@ -30,6 +32,8 @@ class BotData:
     citizens: CitizenDesk
     handoff: HandoffDesk
     outbox: OutboxWorker
+    flood: FloodGate
+    privacy: PrivacyDesk
 
     def wake_outbox(self, context: Any) -> None:
         """Deliver what a change just queued now, not at the next tick of the delivery job.

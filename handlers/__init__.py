@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot import texts
 from handlers import complaints as complaint_flow
-from handlers import errors, handoff, officials, questions, router, start, tracking
+from handlers import (
+    errors,
+    guard,
+    handoff,
+    officials,
+    privacy,
+    questions,
+    router,
+    start,
+    tracking,
+)
 
 
 def _button(label: str) -> filters.BaseFilter:
@@ -16,6 +34,9 @@ def _button(label: str) -> filters.BaseFilter:
 def register(app: Application) -> None:
     """Add every handler; order matters: commands and menu buttons before free text."""
     new = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
+    # Before anything else: floods are cut short, forged or foreign buttons refused.
+    app.add_handler(TypeHandler(Update, guard.throttle), group=-2)
+    app.add_handler(CallbackQueryHandler(guard.check_press), group=-1)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=new))
     app.add_handler(CommandHandler(["help", "huongdan"], start.help_command, filters=new))
@@ -24,6 +45,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("tracuu", tracking.track, filters=new))
     app.add_handler(CommandHandler("myid", officials.myid, filters=new))
     app.add_handler(CommandHandler("hangdoi", handoff.queue, filters=new))
+    app.add_handler(CommandHandler("xoadulieu", privacy.ask, filters=new))
     app.add_handler(MessageHandler(_button(texts.MENU_HELP), start.help_command))
     app.add_handler(MessageHandler(_button(texts.MENU_PROCEDURES), start.browse))
     app.add_handler(MessageHandler(_button(texts.MENU_COMPLAINT), start.complaint_entry))
@@ -42,5 +64,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(officials.on_button, pattern=r"^o\|"))
     app.add_handler(CallbackQueryHandler(tracking.on_rating, pattern=r"^r\|"))
     app.add_handler(CallbackQueryHandler(handoff.on_button, pattern=r"^h\|"))
+    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^x\|"))
     app.add_handler(CallbackQueryHandler(questions.on_button))
     app.add_error_handler(errors.on_error)
