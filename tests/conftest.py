@@ -48,6 +48,16 @@ def throwaway_postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """One database per test: an SQLite file, or a throwaway PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.sqlite'}"
+        return
+    with throwaway_postgres_url() as url:
+        yield url
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(

@@ -32,7 +32,6 @@ from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
 from bot.storage.db import make_engine, migrate
 from bot.sweep import sweep_overdue
 from tests.clock import FakeClock
-from tests.conftest import throwaway_postgres_url
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday 09:00 in Vietnam
@@ -44,16 +43,6 @@ ROAD = "Đường trước nhà số 12 ấp 3 bị ổ gà lớn, xe máy té l
 
 
 # -- databases -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """One database per test: an SQLite file, or a throwaway PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'complaints.sqlite'}"
-        return
-    with throwaway_postgres_url() as url:
-        yield url
 
 
 @pytest.fixture
