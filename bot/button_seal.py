@@ -40,7 +40,8 @@ def unseal(key: bytes, chat_id: int, sealed: str | None) -> str | None:
     if not sealed or len(sealed.encode()) > TELEGRAM_DATA_LIMIT:
         return None
     data, mark, mac = sealed.rpartition(MARK)
-    if not mark or not hmac.compare_digest(mac, _mac(key, chat_id, data)):
+    # Bytes, not str: compare_digest refuses non-ASCII text, and forged data may be any text.
+    if not mark or not hmac.compare_digest(mac.encode(), _mac(key, chat_id, data).encode()):
         return None
     return data
 

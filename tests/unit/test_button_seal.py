@@ -35,3 +35,8 @@ def test_data_too_long_to_seal_is_a_programming_error_not_a_broken_button():
         seal(KEY, 1, "x" * (ROOM + 1))
     with pytest.raises(ValueError):
         seal(KEY, 1, "a~b")
+
+
+def test_any_text_pressed_as_a_button_is_refused_without_an_error():
+    for forged in ("\x80~\U000f7339¸áo", "o|ack|X~ÀÀÀÀÀÀÀÀÀÀ", "~", "~~", "a" * 64):
+        assert unseal(KEY, 9002, forged) is None
