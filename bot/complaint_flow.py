@@ -35,6 +35,7 @@ STEPS = (
 )
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 3000
+MAX_ACCUSED = 300  # complaint_draft.accused and complaint.accused hold 300 characters
 _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,14}[0-9]$")
 SEP = "|"
 
@@ -250,7 +251,10 @@ class ComplaintFlow:
         if step == "phone":
             return await self.phone(draft, text)
         if step == "accused":
-            draft.accused = text[:300]
+            if len(text) > MAX_ACCUSED:
+                msg = t.ACCUSED_TOO_LONG.format(limit=MAX_ACCUSED, length=len(text))
+                return Prompt(msg, self.prompt(draft).buttons)
+            draft.accused = text
             return await self._advance(draft)
         prompt = self.prompt(draft)  # a step answered by buttons: ask again
         return prompt

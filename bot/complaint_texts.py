@@ -71,6 +71,10 @@ ASK_NAME_OPTIONAL = (
     "Anh/chị cho em xin <b>họ và tên</b> để cán bộ liên hệ khi cần, hoặc bấm <b>Gửi ẩn danh</b>."
 )
 NAME_INVALID = "Dạ, anh/chị gõ họ tên bằng chữ giúp em (từ 2 đến 80 ký tự) nhé."
+ACCUSED_TOO_LONG = (
+    "Dạ, phần này anh/chị chỉ cần ghi ngắn gọn tên, chức vụ, nơi làm việc "
+    "(tối đa {limit} ký tự; hiện {length}). Chi tiết sự việc đã có ở phần nội dung ạ."
+)
 ASK_PHONE = (
     "Anh/chị cho em xin <b>số điện thoại</b>: bấm nút “Gửi số điện thoại của tôi” bên dưới, "
     "hoặc gõ số."

@@ -227,3 +227,27 @@ async def test_a_queue_longer_than_one_message_comes_in_clean_parts(story: Story
     for part in parts:
         assert_telegram_html(part.params["text"])
     assert all(joined.count(f"Người&lt;{n}&gt;") == 1 for n in range(70))
+
+
+async def test_an_overlong_name_of_the_accused_is_refused_with_a_clear_message(story: Story):
+    [prompt] = sends(await story.say("/phananh"))
+    calls = await story.press(prompt, "Tố cáo")
+    calls = await story.press(last_with_buttons(calls), "Cán bộ")
+    calls = await story.press(last_with_buttons(calls), "Bỏ qua")
+    calls = await story.say("Cán bộ tiếp nhận đòi 2 triệu mới nhận hồ sơ của tôi.")
+    await story.press(last_with_buttons(calls), "Bỏ qua")
+    await story.say("Nguyễn Thị Lan")
+    await story.say("0912345678")
+    [refusal] = sends(await story.say("ông Bộ " * 60))  # 420 characters
+    assert refusal.params["text"] == t.ACCUSED_TOO_LONG.format(limit=300, length=419)
+    draft = await story.data.flow.active(CITIZEN["id"])
+    assert draft.step == "accused" and draft.accused is None
+
+
+async def test_a_group_never_sees_a_citizens_cases(story: Story):
+    code = await file_phan_anh(story)
+    in_group = builders.message(texts.MENU_TRACK, CITIZEN, chat=GROUP)
+    [listing] = sends(await story.feed(in_group))
+    assert code not in listing.params["text"] and listing.params["text"] == t.MY_CASES_EMPTY
+    [status] = sends(await story.feed(builders.message(f"/tracuu {code}", CITIZEN, chat=GROUP)))
+    assert code in status.params["text"] and "ổ gà" not in status.params["text"]
