@@ -101,8 +101,9 @@ class PrivacyStore(SqlStore):
         return await self._run(q)
 
     async def purge(self, before: datetime) -> Erased:
-        """Personal data of cases resolved, and questions closed, before `before`; drafts and
-        conversation context left since then; messages sent about them."""
+        """Personal data of cases resolved, and questions to staff closed, before `before`;
+        drafts and conversation context untouched since; messages sent and questions logged
+        before it."""
 
         def q(s: Session) -> Erased:
             return _erase(

@@ -20,6 +20,7 @@ from bot.app import build_application
 from bot.cli import main
 from bot.local_api import LocalBotApi
 from bot.storage.complaint_models import CaseEvent, OutboxMessage
+from bot.storage.handoff_models import HandoffCase
 from tests import builders
 from tests.clock import FakeClock
 from tests.conftest import buttons, sent_message
@@ -101,6 +102,14 @@ async def test_erasure_waits_for_open_cases_then_blanks_what_is_personal(story: 
     [refusal] = sends(await story.say("/xoadulieu"))
     assert code in refusal.params["text"] and not refusal.params.get("reply_markup")
     await resolve(story, code)
+    [reply] = sends(await story.say(QUESTION))
+    await story.press(reply, "Gửi câu hỏi")  # a question waiting for staff needs the chat too
+    [refusal] = sends(await story.say("/xoadulieu"))
+    assert refusal.params["text"] == texts.ERASE_REFUSED_HANDOFF
+    [note] = sends(await story.deliver(), -1009999)
+    await story.press(note, h.BTN_CLAIM, TRUONG)
+    story.clock.advance(hours=3)
+    assert (await story.data.handoff.sweep())[1] == 1  # idle: the conversation closes
 
     [ask] = sends(await story.say("/xoadulieu"))
     assert ask.params["text"] == texts.ERASE_CONFIRM
@@ -124,6 +133,9 @@ async def test_erasure_waits_for_open_cases_then_blanks_what_is_personal(story: 
     )
     assert (case.type, case.category, case.status) == ("khieu-nai", "quyet-dinh", "resolved")
     assert story.events(code) == events  # the audit trail stays
+    with Session(story.engine()) as s:
+        [handoff] = s.exec(select(HandoffCase))
+    assert (handoff.status, handoff.question, handoff.citizen_chat_id) == ("closed", "", 0)
     assert not [m for m in _outbox(story) if NAME in m.text or STORY[:20] in m.text]
     [mine] = sends(await story.say("/tracuu"))
     assert mine.params["text"] == t.MY_CASES_EMPTY
