@@ -4,7 +4,9 @@ of the bot enforces them too; a citizen cannot make the bot flood the staff grou
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from bot import complaint_texts as t
 from bot import texts
@@ -85,3 +87,36 @@ async def test_a_citizen_cannot_make_the_bot_flood_the_staff_group(tmp_path: Pat
         to_group = sends(await story.deliver(), STAFF_GROUP)
         assert 1 <= len(to_group) <= 10
         assert last_with_buttons(to_group)  # the question itself, with its claim button
+
+
+class TooManyRequestsOnce(LocalBotApi):
+    """Answers the first sendMessage with Telegram's 429 "retry after 1 second"."""
+
+    refused: int = 0
+
+    async def do_request(self, url: str, method: str, request_data=None, *args, **kwargs):
+        if url.endswith("/sendMessage") and not self.refused:
+            self.refused += 1
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+            return 429, json.dumps(body).encode()
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_telegrams_own_flood_limit_is_waited_out_not_turned_into_an_error(tmp_path: Path):
+    api, clock = TooManyRequestsOnce(), FakeClock()
+    app = build_application(mini_settings(tmp_path), request=api, clock=clock)  # with limiter
+    errors: list[object] = []
+
+    async def collect(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    app.add_error_handler(collect)
+    async with app:
+        story = Story(app, api, clock)
+        [answer] = sends(await story.say("xin chào"))
+    assert api.refused == 1 and answer.params["text"] == texts.GREETING_REPLY and not errors
