@@ -4,7 +4,8 @@ Each generated step is a recipe resolved against what the bot has sent so far, s
 goes deep (real buttons pressed by the wrong people, in the wrong chats, twice; officials typing
 answers; drafts abandoned half-way) as well as wide (random text, commands, callback data, chat
 types, edits, media, updates with parts missing). After every batch: no handler raised, every
-callback query was answered; at the end the database is consistent.
+callback query was answered, every reply is HTML Telegram accepts (within 4096 characters);
+at the end the database is consistent.
 
 Deterministic in CI (`derandomize=True`, no example database): 300 batches, over 5,000 updates.
 Its time: `pytest --durations=1 tests/integration/test_fuzz.py`; a longer local run:
@@ -43,6 +44,7 @@ from bot.sweep import sweep_overdue
 from tests import builders
 from tests.clock import FakeClock
 from tests.conftest import buttons
+from tests.html_check import assert_telegram_html
 from tests.integration.test_complaints import mini_settings
 
 UPDATES_PER_RUN = 5_000
@@ -232,7 +234,9 @@ class Fuzzer:
         self.errors.clear()  # hypothesis replays batches while it shrinks a failure
         for recipe in recipes:
             if recipe[0] == "deliver":
-                await data.outbox.deliver_once(self.app.bot)
+                before = len(self.api.calls)
+                await data.outbox.deliver_once(self.app.bot)  # officials' notes, answers…
+                self.check_html(before)
                 continue
             if recipe[0] == "tick":
                 self.clock.advance(minutes=recipe[3])
@@ -292,6 +296,13 @@ class Fuzzer:
             ]
             assert len(answered) == 1, (recipe, upd["callback_query"].get("data"), answered)
         assert not self.errors, (recipe, self.errors)
+        self.check_html(before)
+
+    def check_html(self, since: int) -> None:
+        """Whatever was typed, what the bot sent is HTML Telegram accepts."""
+        for call in self.api.calls[since:]:
+            if call.method in ("sendMessage", "editMessageText"):
+                assert_telegram_html(str(call.params["text"]))
 
 
 def check_database(app: Any) -> None:
