@@ -108,7 +108,8 @@ FILED = (
     "Cảm ơn anh/chị đã góp phần giúp chính quyền phục vụ tốt hơn! 🙏"
 )
 DAILY_LIMIT = (
-    "Dạ, hôm nay anh/chị đã gửi {limit} phản ánh rồi ạ, em xin phép nhận tiếp vào ngày mai. "
+    "Dạ, trong 24 giờ qua anh/chị đã gửi {limit} phản ánh rồi ạ, "
+    "em xin phép nhận phản ánh mới sau ít giờ nữa. "
     "Việc gấp, anh/chị gọi đường dây nóng hoặc đến trực tiếp Bộ phận một cửa giúp em nhé. 🙏"
 )
 STALE_STEP = "Dạ, bước này đã qua rồi ạ. Anh/chị làm tiếp theo tin nhắn mới nhất giúp em."

@@ -59,9 +59,9 @@ class OfficialDesk:
                 if o.id not in (c.assigned_official_id, c.accused_official_id)
             ]
             return Outcome(t.ASK_TRANSFER_TO.format(code=c.code), buttons=choices)
-        target = next((o for o in self.cases.kb.officials if short_key(o) == args[-1]), None)
-        if action == "trto" and len(args) == 2 and target is not None:
-            if target == c.accused_official_id:
+        if action == "trto" and len(args) == 2:
+            target = next((o for o in self.cases.kb.officials if short_key(o) == args[1]), None)
+            if target is None or target == c.accused_official_id:
                 return Outcome(t.REFUSED)
             await self.store.expect_input(
                 user_id, chat_id, c.id, "transfer", target, self.cases.clock.now()
