@@ -8,7 +8,8 @@ callback query was answered, every reply is HTML Telegram accepts (within 4096 c
 at the end the database is consistent.
 
 Deterministic in CI (`derandomize=True`, no example database): 300 batches, over 5,000 updates.
-Its time: `pytest --durations=1 tests/integration/test_fuzz.py`; a longer local run:
+Its time and the number of updates: `pytest --durations=1 -o junit_family=legacy
+--junitxml=fuzz.xml tests/integration/test_fuzz.py` (property "updates"); a longer local run:
 `FUZZ_EXAMPLES=3000 pytest tests/integration/test_fuzz.py`.
 """
 
@@ -339,7 +340,9 @@ def memory_dir(tmp_path: Path) -> Iterator[Path]:
         yield Path(folder)
 
 
-def test_thousands_of_random_updates_break_nothing(tmp_path: Path, memory_dir: Path) -> None:
+def test_thousands_of_random_updates_break_nothing(
+    tmp_path: Path, memory_dir: Path, record_property: Any
+) -> None:
     settings_ = mini_settings(tmp_path).model_copy(
         update={
             "messages_per_minute": 40,
@@ -375,6 +378,7 @@ def test_thousands_of_random_updates_break_nothing(tmp_path: Path, memory_dir: P
     finally:
         loop.run_until_complete(app.shutdown())
         loop.close()
+    record_property("updates", fuzzer.fed)  # in the JUnit report (--junitxml)
     assert fuzzer.fed >= UPDATES_PER_RUN
     with Session(app.bot_data.cases.store.engine) as s:
         assert s.exec(select(Complaint)).first() is not None, "the fuzzer never filed a case"
