@@ -82,11 +82,15 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def queue(update: Update, context: BotContext) -> None:
     """/hangdoi: open questions, oldest first, for staff (not shown to citizens)."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
         return
     desk = context.bot_data.handoff
-    if not desk.enabled or desk.staff_of(user.id) is None:
+    if (
+        not desk.enabled
+        or desk.staff_of(user.id) is None
+        or not desk.may_list_here(chat.id, is_private(update))
+    ):
         await reply(message, texts.HELP)
         return
     await reply(message, await desk.queue())

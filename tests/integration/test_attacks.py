@@ -251,3 +251,14 @@ async def test_a_group_never_sees_a_citizens_cases(story: Story):
     assert code not in listing.params["text"] and listing.params["text"] == t.MY_CASES_EMPTY
     [status] = sends(await story.feed(builders.message(f"/tracuu {code}", CITIZEN, chat=GROUP)))
     assert code in status.params["text"] and "ổ gà" not in status.params["text"]
+
+
+async def test_the_staff_queue_is_never_listed_in_an_outside_group(story: Story):
+    """/hangdoi names the citizens waiting: a staff member typing it in some other group gets
+    the help text; in the staff's own group it lists them."""
+    await story.feed(builders.message(texts.MENU_HUMAN, {**CITIZEN, "first_name": "Thơm"}))
+    [outside] = sends(await story.feed(builders.message("/hangdoi", TRUONG, chat=GROUP)))
+    assert "Thơm" not in outside.params["text"] and outside.params["text"] == texts.HELP
+    staff_group = builders.group_chat(-1009999, "Cán bộ")
+    [inside] = sends(await story.feed(builders.message("/hangdoi", TRUONG, chat=staff_group)))
+    assert "Thơm" in inside.params["text"]
