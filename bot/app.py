@@ -14,18 +14,20 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import BaseRequest
 
 import handlers
-from bot import texts
+from bot import log_privacy, texts
 from bot.casework import CaseService
 from bot.chat_order import PerChatUpdateProcessor
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
 from bot.context import CONTEXT_TYPES, BotContext, BotData
+from bot.flood import FloodGate
 from bot.handoff import HandoffDesk
 from bot.knowledge.loader import load_knowledge
 from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
+from bot.privacy import PrivacyDesk
 from bot.reception_desk import ReceptionDesk
 from bot.reports import WEEKLY_PURPOSE, ReportService
 from bot.services import Knowledge, QuestionService
@@ -33,6 +35,7 @@ from bot.settings import Settings
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
 from bot.storage.knowledge_state import KnowledgeVersions
+from bot.storage.privacy_repo import PrivacyStore
 from bot.storage.stats_repo import StatsStore
 from bot.sweep import sweep_overdue
 
@@ -81,6 +84,7 @@ def build_application(
     rate_limit: bool = True,
 ) -> Application:
     """Wire everything; raises KnowledgeError (bot refuses to start) on invalid knowledge."""
+    log_privacy.install()  # before anything logs: libraries' debug lines carry citizens' words
     knowledge = Knowledge.build(load_knowledge(settings.knowledge_dir))
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -120,8 +124,8 @@ def build_application(
         data.questions = QuestionService(
             knowledge, store, clock, followup_seconds=settings.followup_seconds
         )
-        data.flow = ComplaintFlow(kb, store, clock)
-        data.cases = CaseService(kb, store, clock)
+        data.flow = ComplaintFlow(kb, store, clock, daily_limit=settings.complaints_per_day)
+        data.cases = CaseService(kb, store, clock, daily_limit=settings.complaints_per_day)
         data.desk = OfficialDesk(data.cases)
         data.citizens = CitizenDesk(data.cases)
         data.handoff = HandoffDesk(kb, store, clock)
@@ -144,6 +148,8 @@ def build_application(
         KnowledgeVersions(engine),
         clock,
     )
+    data.flood = FloodGate(settings.messages_per_minute)
+    data.privacy = PrivacyDesk(PrivacyStore(engine), clock, settings.personal_data_retention_days)
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -8,7 +8,7 @@ transaction as the change that causes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from bot import complaint_texts as t
@@ -63,11 +63,14 @@ class Outcome:
 class CaseService:
     """Cases after filing; knows the rules, the officials and the outbox, never Telegram."""
 
-    def __init__(self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock, daily_limit: int = 3
+    ) -> None:
         self.kb = kb
         self.store = store
         self.clock = clock
         self.calendar = calendar_of(kb)
+        self.daily_limit = daily_limit
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -220,6 +223,9 @@ class CaseService:
         ):
             return t.STALE_STEP, None
         now = self.clock.now()
+        if await self.store.filed_since(draft.chat_id, now - timedelta(days=1)) >= self.daily_limit:
+            # Checked again here: the draft may have been started before the limit was reached.
+            return t.DAILY_LIMIT.format(limit=self.daily_limit), None
         accused = named_official(draft.accused, self.kb.officials) if draft.accused else None
         decision = route(category, draft.commune_id, accused, self.kb.routing, self.kb.officials)
         ack_due, resolve_due = initial_deadlines(kind, now, self.kb.deadlines, self.calendar)

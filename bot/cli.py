@@ -1,5 +1,5 @@
-"""Command line: run | chat | ask | check | migrate | stats | export. A stable interface other
-tools rely on."""
+"""Command line: run | chat | ask | check | migrate | gaps | stats | export | purge. A stable
+interface other tools rely on."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu")
     gaps_cli.add_parser(sub)
     cli_reports.add_commands(sub)
+    purge = sub.add_parser("purge", help="xóa dữ liệu cá nhân đã quá thời hạn lưu")
+    purge.add_argument(
+        "--days", type=int, help="số ngày lưu (mặc định PERSONAL_DATA_RETENTION_DAYS)"
+    )
     return p
 
 
@@ -78,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         migrate(make_engine(settings.database_url))
         print("Cơ sở dữ liệu đã được cập nhật.")
         return 0
+    if command == "purge":
+        return purge(settings, args.days)
     try:
         if command == "chat":
             from bot.terminal_chat import run_terminal_chat
@@ -103,6 +109,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Bot không khởi động vì tệp tri thức có lỗi:", file=sys.stderr)
         print(exc, file=sys.stderr)
         return 1
+
+
+def purge(settings: Settings, days: int | None) -> int:
+    """Blank personal data kept longer than the retention period; print what was blanked."""
+    import asyncio
+
+    from bot.ports import SystemClock
+    from bot.privacy import PrivacyDesk
+    from bot.storage.db import make_engine, migrate
+    from bot.storage.privacy_repo import PrivacyStore
+
+    days = settings.personal_data_retention_days if days is None else days
+    if days < 1:
+        print("--days phải từ 1 trở lên.", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    erased = asyncio.run(PrivacyDesk(PrivacyStore(engine), SystemClock(), days).purge())
+    print(
+        f"Đã xóa dữ liệu cá nhân quá {days} ngày: {erased.cases} phản ánh, "
+        f"{erased.handoffs} câu hỏi gửi cán bộ, {erased.drafts} bản nháp, "
+        f"{erased.messages} tin nhắn, {erased.contexts} ngữ cảnh, {erased.questions} câu hỏi."
+    )
+    return 0
 
 
 def check(root: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html import escape
 
 from rapidfuzz import fuzz, process
@@ -34,6 +35,7 @@ STEPS = (
 )
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 3000
+MAX_ACCUSED = 300  # complaint_draft.accused and complaint.accused hold 300 characters
 _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,14}[0-9]$")
 SEP = "|"
 
@@ -64,10 +66,13 @@ def _nav(step: str, *, back: bool = True) -> list[tuple[str, str]]:
 class ComplaintFlow:
     """Asks only what the chosen type needs; every answer is saved before the next question."""
 
-    def __init__(self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock, daily_limit: int = 3
+    ) -> None:
         self.kb = kb
         self.store = store
         self.clock = clock
+        self.daily_limit = daily_limit
         names: list[str] = []
         self._commune_of: list[str] = []
         for c in kb.communes.values():
@@ -82,7 +87,10 @@ class ComplaintFlow:
     # -- entry ---------------------------------------------------------------------------------
 
     async def start(self, chat_id: int, user_id: int, description: str | None = None) -> Prompt:
-        """Begin (or restart) a draft; a message classed as a complaint becomes its text."""
+        """Begin (or restart) a draft; a message classed as a complaint becomes its text.
+        A chat that has filed its daily number of cases is told when it may file again."""
+        if await self.over_daily_limit(chat_id):
+            return Prompt(t.DAILY_LIMIT.format(limit=self.daily_limit), done=True)
         draft = ComplaintDraft(
             chat_id=chat_id,
             user_id=user_id,
@@ -95,6 +103,10 @@ class ComplaintFlow:
         if description:
             prompt.text = t.START_FROM_MESSAGE + "\n\n" + prompt.text
         return prompt
+
+    async def over_daily_limit(self, chat_id: int) -> bool:
+        since = self.clock.now() - timedelta(days=1)
+        return await self.store.filed_since(chat_id, since) >= self.daily_limit
 
     async def active(self, chat_id: int) -> ComplaintDraft | None:
         return await self.store.draft(chat_id)
@@ -239,7 +251,10 @@ class ComplaintFlow:
         if step == "phone":
             return await self.phone(draft, text)
         if step == "accused":
-            draft.accused = text[:300]
+            if len(text) > MAX_ACCUSED:
+                msg = t.ACCUSED_TOO_LONG.format(limit=MAX_ACCUSED, length=len(text))
+                return Prompt(msg, self.prompt(draft).buttons)
+            draft.accused = text
             return await self._advance(draft)
         prompt = self.prompt(draft)  # a step answered by buttons: ask again
         return prompt

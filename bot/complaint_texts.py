@@ -71,6 +71,10 @@ ASK_NAME_OPTIONAL = (
     "Anh/chị cho em xin <b>họ và tên</b> để cán bộ liên hệ khi cần, hoặc bấm <b>Gửi ẩn danh</b>."
 )
 NAME_INVALID = "Dạ, anh/chị gõ họ tên bằng chữ giúp em (từ 2 đến 80 ký tự) nhé."
+ACCUSED_TOO_LONG = (
+    "Dạ, phần này anh/chị chỉ cần ghi ngắn gọn tên, chức vụ, nơi làm việc "
+    "(tối đa {limit} ký tự; hiện {length}). Chi tiết sự việc đã có ở phần nội dung ạ."
+)
 ASK_PHONE = (
     "Anh/chị cho em xin <b>số điện thoại</b>: bấm nút “Gửi số điện thoại của tôi” bên dưới, "
     "hoặc gõ số."
@@ -102,6 +106,11 @@ FILED = (
     "Em sẽ báo anh/chị mỗi khi có tiến triển. Anh/chị tra cứu bất cứ lúc nào bằng lệnh "
     "/tracuu {code}\n"
     "Cảm ơn anh/chị đã góp phần giúp chính quyền phục vụ tốt hơn! 🙏"
+)
+DAILY_LIMIT = (
+    "Dạ, trong 24 giờ qua anh/chị đã gửi {limit} phản ánh rồi ạ, "
+    "em xin phép nhận phản ánh mới sau ít giờ nữa. "
+    "Việc gấp, anh/chị gọi đường dây nóng hoặc đến trực tiếp Bộ phận một cửa giúp em nhé. 🙏"
 )
 STALE_STEP = "Dạ, bước này đã qua rồi ạ. Anh/chị làm tiếp theo tin nhắn mới nhất giúp em."
 NO_DRAFT = "Dạ, anh/chị chưa có bản phản ánh nào đang soạn. Bấm 📝 Gửi phản ánh để bắt đầu."

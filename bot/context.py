@@ -10,10 +10,12 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from bot.casework import CaseService
 from bot.citizen_desk import CitizenDesk
 from bot.complaint_flow import ComplaintFlow
+from bot.flood import FloodGate
 from bot.handoff import HandoffDesk
 from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
+from bot.privacy import PrivacyDesk
 from bot.reports import ReportService
 from bot.services import QuestionService
 from bot.settings import Settings
@@ -34,6 +36,8 @@ class BotData:
     outbox: OutboxWorker
     live: LiveKnowledge  # the knowledge in use and its reload
     reports: ReportService
+    flood: FloodGate
+    privacy: PrivacyDesk
 
     def wake_outbox(self, context: Any) -> None:
         """Deliver what a change just queued now, not at the next tick of the delivery job.

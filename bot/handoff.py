@@ -62,6 +62,10 @@ class HandoffDesk:
         official = official_for_user(user_id, self.kb.officials)
         return official if self.config and official in self.config.staff else None
 
+    def may_list_here(self, chat_id: int, private: bool) -> bool:
+        """The queue names citizens: it is shown in a private chat or the staff's own group."""
+        return private or (self.config is not None and chat_id == self.config.operators_chat_id)
+
     def _group(
         self, text: str, buttons: list[list[list[str]]] | None = None, key: str | None = None
     ) -> Outgoing:

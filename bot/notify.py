@@ -15,10 +15,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import complaint_texts as t
+from bot.button_seal import key_from_token, seal
 from bot.casework import CaseService
 from bot.complaints import Status
 from bot.handoff import HandoffDesk
@@ -35,14 +42,36 @@ BACKOFF_SECONDS = (2, 5, 15, 30, 60, 120, 300, 600)
 Renderer = Callable[[OutboxMessage], Awaitable[bytes]]
 
 
-def _markup(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply
+
+
+def _sealed(key: bytes, chat_id: int, button: InlineKeyboardButton) -> InlineKeyboardButton:
+    if not isinstance(button.callback_data, str):
+        return button  # a link or another kind of button carries no data to forge
+    return InlineKeyboardButton(button.text, callback_data=seal(key, chat_id, button.callback_data))
+
+
+def seal_markup(bot: Bot, chat_id: int, markup: Markup | None) -> Markup | None:
+    """The markup to send to `chat_id`: inline buttons sealed for that chat (bot.button_seal),
+    so they work there only and exactly as made; any other markup as it is."""
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return markup
+    return seal_inline(bot, chat_id, markup)
+
+
+def seal_inline(bot: Bot, chat_id: int, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """Inline buttons sealed for `chat_id`."""
+    key = key_from_token(bot.token)
+    return InlineKeyboardMarkup(
+        [[_sealed(key, chat_id, b) for b in row] for row in markup.inline_keyboard]
+    )
+
+
+def _buttons(rows: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
+    if not rows:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
-            for row in buttons
-        ]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
 
 
@@ -91,7 +120,8 @@ class OutboxWorker:
             elif m.photo:
                 await bot.send_photo(m.chat_id, m.photo, caption=m.text[:1024])
             else:
-                await bot.send_message(m.chat_id, m.text, reply_markup=_markup(m.buttons))
+                markup = seal_markup(bot, m.chat_id, _buttons(m.buttons))
+                await bot.send_message(m.chat_id, m.text, reply_markup=markup)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from bot import complaint_texts as t
+from bot.button_seal import short_key
 from bot.casework import SEP, CaseService, Outcome, fmt_date, public_name
 from bot.complaints import ExtensionRefused, Status, extend, head_of_office, resolve_due_from
 from bot.storage.complaint_models import Complaint
@@ -52,18 +53,20 @@ class OfficialDesk:
             return Outcome(prompt.format(code=c.code), force_reply=True)
         if action == "tr":
             choices = [
-                [(f"{o.full_name} – {o.title}", SEP.join(("o", "trto", c.code, o.id)))]
+                # An official's id may take 40 characters: too long for sealed button data.
+                [(f"{o.full_name} – {o.title}", SEP.join(("o", "trto", c.code, short_key(o.id))))]
                 for o in self.cases.kb.officials.values()
                 if o.id not in (c.assigned_official_id, c.accused_official_id)
             ]
             return Outcome(t.ASK_TRANSFER_TO.format(code=c.code), buttons=choices)
-        if action == "trto" and len(args) == 2 and args[1] in self.cases.kb.officials:
-            if args[1] == c.accused_official_id:
+        if action == "trto" and len(args) == 2:
+            target = next((o for o in self.cases.kb.officials if short_key(o) == args[1]), None)
+            if target is None or target == c.accused_official_id:
                 return Outcome(t.REFUSED)
             await self.store.expect_input(
-                user_id, chat_id, c.id, "transfer", args[1], self.cases.clock.now()
+                user_id, chat_id, c.id, "transfer", target, self.cases.clock.now()
             )
-            name = escape(self.cases.kb.officials[args[1]].full_name)
+            name = escape(self.cases.kb.officials[target].full_name)
             return Outcome(
                 t.ASK_TRANSFER_REASON.format(code=c.code, official=name), force_reply=True
             )

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     report_check_interval_seconds: float = Field(default=300.0, gt=0)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
+    # Flood limits: updates a user may send per minute (counted per instance), and complaints
+    # a chat may file per 24 hours (counted in the database, so across instances).
+    messages_per_minute: int = Field(default=30, ge=1)
+    complaints_per_day: int = Field(default=3, ge=1)
+    # Days after a case is resolved (or a question to staff closed) that the citizen's personal
+    # data is kept; `python -m bot purge` blanks it after that.
+    personal_data_retention_days: int = Field(default=365, ge=1)
     # Webhook mode (`python -m bot run --webhook`): the public HTTPS address Telegram posts
     # updates to, where this process listens (behind a reverse proxy), and the secret every
     # request must carry in X-Telegram-Bot-Api-Secret-Token.

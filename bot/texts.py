@@ -39,6 +39,7 @@ COMMANDS = [
     ("thutuc", "Tra cứu thủ tục hành chính"),
     ("phananh", "Gửi phản ánh, khiếu nại, tố cáo"),
     ("tracuu", "Tra cứu phản ánh đã gửi"),
+    ("xoadulieu", "Xóa dữ liệu cá nhân của tôi"),
 ]
 
 # -- greetings and help ---------------------------------------------------------------------
@@ -123,6 +124,34 @@ TOO_LONG = (
 NON_TEXT = (
     "Dạ, em cảm ơn anh/chị! Hiện em chỉ đọc được tin nhắn chữ ạ. Anh/chị gõ câu hỏi giúp em nhé. 😊"
 )
+TOO_FAST = (
+    "Dạ, anh/chị gửi hơi nhanh, em xin phép tạm dừng một phút để kịp đọc ạ. "
+    "Anh/chị gửi lại sau ít phút giúp em nhé. 🙏"
+)
+BUTTON_REFUSED = "Dạ, nút này không dùng được ở đây ạ. Anh/chị dùng nút trong tin nhắn em gửi nhé."
+# -- personal data (/xoadulieu) -------------------------------------------------------------
+ERASE_CONFIRM = (
+    "Dạ, anh/chị muốn em <b>xóa dữ liệu cá nhân</b> của mình?\n\n"
+    "Em sẽ xóa: họ tên, số điện thoại, nội dung và ảnh của các phản ánh đã giải quyết xong, "
+    "câu hỏi đã gửi cán bộ và bản phản ánh đang soạn dở.\n"
+    "Số liệu thống kê (loại việc, ngày, kết quả) vẫn được giữ, không còn gắn với anh/chị.\n\n"
+    "Việc này không hoàn tác được ạ."
+)
+BTN_ERASE = "🗑 Xóa dữ liệu"
+BTN_KEEP = "Giữ lại"
+ERASE_DONE = "Dạ, em đã xóa dữ liệu cá nhân của anh/chị. Cảm ơn anh/chị đã tin dùng dịch vụ. 🙏"
+ERASE_KEPT = "Dạ, em giữ nguyên dữ liệu ạ."
+ERASE_REFUSED_CASES = (
+    "Dạ, anh/chị còn phản ánh đang được xử lý: {codes}.\n"
+    "Cán bộ cần thông tin để liên hệ và trả lời anh/chị, nên em chưa xóa được ạ. "
+    "Khi các phản ánh này giải quyết xong, anh/chị gõ lại /xoadulieu nhé."
+)
+ERASE_REFUSED_HANDOFF = (
+    "Dạ, anh/chị còn câu hỏi đang chờ cán bộ trả lời, nên em chưa xóa được ạ. "
+    "Khi cuộc trò chuyện kết thúc, anh/chị gõ lại /xoadulieu nhé."
+)
+ERASE_PRIVATE_ONLY = "Dạ, anh/chị nhắn /xoadulieu riêng cho em (không trong nhóm) giúp em nhé."
+
 STALE_BUTTON = "Dạ, nút này đã cũ hoặc không hợp lệ. Anh/chị gõ lại câu hỏi giúp em nhé."
 ERROR = (
     "Dạ, em xin lỗi, hệ thống vừa gặp trục trặc. 🙏 Anh/chị vui lòng thử lại sau ít phút, "

@@ -15,9 +15,11 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
+from bot.button_seal import key_from_token, unseal
 from bot.cards import e, hotline, split
 from bot.casework import Outcome
 from bot.context import BotContext
+from bot.notify import seal_markup
 from handlers import keyboards
 
 
@@ -40,12 +42,22 @@ async def reply(
     A button's message may be one Telegram no longer shows the bot (deleted by the user):
     the answer then goes to its chat all the same."""
     parts = split(text)
+    markup = seal_markup(message.get_bot(), message.chat.id, markup)
     for i, part in enumerate(parts):
         last_markup = markup if i == len(parts) - 1 else None
         if isinstance(message, Message):
             await message.reply_text(part, reply_markup=last_markup)
         else:
             await message.get_bot().send_message(message.chat.id, part, reply_markup=last_markup)
+
+
+def pressed(query: CallbackQuery) -> str | None:
+    """The data of a pressed button, if the bot made it for the chat it is pressed in; None for
+    data typed by hand, altered, or pressed elsewhere (a forwarded message)."""
+    if query.message is None:  # a button on an inline-mode message: the bot sends none
+        return None
+    key = key_from_token(query.get_bot().token)
+    return unseal(key, query.message.chat.id, query.data)
 
 
 async def relay_typed(

@@ -13,7 +13,7 @@ from bot import complaint_texts as t
 from bot.complaint_flow import Prompt
 from bot.context import BotContext
 from handlers import keyboards
-from handlers.common import is_private, reply
+from handlers.common import is_private, pressed, reply
 
 BUTTON_STEPS = frozenset({"type", "category", "confirm"})
 
@@ -48,9 +48,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     """A flow button ("c|step|value"); stale or forged presses change nothing."""
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None or query.message is None or not query.data:
+    if query is None or chat is None or query.message is None:
         return
-    parts = query.data.split("|")
+    parts = (pressed(query) or "").split("|")
     flow = context.bot_data.flow
     draft = await flow.active(chat.id)
     if len(parts) != 3 or draft is None:

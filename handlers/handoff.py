@@ -7,7 +7,14 @@ from telegram import Update
 from bot import texts
 from bot.context import BotContext
 from handlers import keyboards
-from handlers.common import hotline_html, is_private, relay_typed, reply, settle_press
+from handlers.common import (
+    hotline_html,
+    is_private,
+    pressed,
+    relay_typed,
+    reply,
+    settle_press,
+)
 
 
 def _citizen_name(update: Update) -> str:
@@ -62,9 +69,9 @@ async def staff_typed(update: Update, context: BotContext) -> bool:
 async def on_button(update: Update, context: BotContext) -> None:
     """ "h|claim|id", "h|ans|id", "h|close|id" (staff) and "h|done|id" (the citizen)."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    if query is None or user is None or chat is None or not query.data:
+    if query is None or user is None or chat is None:
         return
-    parts = query.data.split("|")
+    parts = (pressed(query) or "").split("|")
     if len(parts) != 3:
         await query.answer(texts.STALE_BUTTON)
         return
@@ -75,11 +82,15 @@ async def on_button(update: Update, context: BotContext) -> None:
 
 async def queue(update: Update, context: BotContext) -> None:
     """/hangdoi: open questions, oldest first, for staff (not shown to citizens)."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
         return
     desk = context.bot_data.handoff
-    if not desk.enabled or desk.staff_of(user.id) is None:
+    if (
+        not desk.enabled
+        or desk.staff_of(user.id) is None
+        or not desk.may_list_here(chat.id, is_private(update))
+    ):
         await reply(message, texts.HELP)
         return
     await reply(message, await desk.queue())

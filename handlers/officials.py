@@ -6,15 +6,16 @@ from telegram import Update
 
 from bot import complaint_texts as t
 from bot.context import BotContext
-from handlers.common import relay_typed, reply, settle_press
+from handlers.common import pressed, relay_typed, reply, settle_press
 
 
 async def on_button(update: Update, context: BotContext) -> None:
     """ "o|action|code[|argument]": checked against the case and the chain of officials."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    if query is None or user is None or chat is None or not query.data:
+    if query is None or user is None or chat is None:
         return
-    _, action, *args = query.data.split("|")
+    parts = (pressed(query) or "").split("|")
+    action, args = (parts[1], parts[2:]) if len(parts) >= 3 else ("", [])
     outcome = await context.bot_data.desk.press(user.id, chat.id, action, args)
     refused = outcome.text in (t.REFUSED, t.CASE_CLOSED, t.ALREADY_DONE) and not outcome.changed
     await settle_press(query, context, outcome, refused=refused)

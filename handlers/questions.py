@@ -8,9 +8,10 @@ from telegram.error import BadRequest
 from bot import handoff_texts, texts
 from bot.cards import card, e, section_text
 from bot.context import BotContext
+from bot.notify import seal_inline
 from bot.services import Answer
 from handlers import complaints, handoff, keyboards
-from handlers.common import hotline_html, is_private, reply
+from handlers.common import hotline_html, is_private, pressed, reply
 
 
 def _addressed_text(update: Update, context: BotContext) -> str | None:
@@ -99,7 +100,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    press = keyboards.parse(query.data)
+    press = keyboards.parse(pressed(query))
     chat = update.effective_chat
     if press is None or chat is None or query.message is None:
         await query.answer(texts.STALE_BUTTON)
@@ -153,7 +154,9 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Replace the pressed message's content; send anew when it can no longer be edited."""
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        chat_id = query.message.chat.id if query.message else 0
+        sealed = seal_inline(query.get_bot(), chat_id, markup) if markup else None
+        await query.edit_message_text(text, reply_markup=sealed)
     except BadRequest as exc:
         if "not modified" in str(exc).lower() or query.message is None:
             return

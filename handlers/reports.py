@@ -8,7 +8,7 @@ from bot import stats_texts as t
 from bot.context import BotContext
 from bot.reports import DEFAULT_DAYS
 from handlers import keyboards
-from handlers.common import is_private, reply
+from handlers.common import is_private, pressed, reply
 
 MAX_DAYS = 3650
 
@@ -42,11 +42,12 @@ async def stats(update: Update, context: BotContext) -> None:
 async def on_button(update: Update, context: BotContext) -> None:
     """ "stat|chart|days": the chart as a photo, for the same people as /thongke."""
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
-    if query is None or user is None or chat is None or not query.data:
+    data = pressed(query) if query is not None else None
+    if query is None or user is None or chat is None or not data:
         return
     reports = context.bot_data.reports
     refusal = reports.refusal(user.id, chat.id, private=is_private(update))
-    days = _days(query.data.split("|")[2:])
+    days = _days(data.split("|")[2:])
     if refusal is not None or days is None:
         await query.answer(refusal or t.ASK_DAYS, show_alert=True)
         return

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import complaint_texts as t
 from bot.complaints import normalise_code
 from bot.context import BotContext
-from handlers.common import is_private, reply
+from handlers.common import is_private, pressed, reply
 
 
 async def track(update: Update, context: BotContext) -> None:
@@ -38,9 +38,9 @@ async def my_cases(update: Update, context: BotContext) -> None:
 async def on_rating(update: Update, context: BotContext) -> None:
     """ "r|code|1..5" or "r|code|no" (not solved: reopen and escalate)."""
     query, chat = update.callback_query, update.effective_chat
-    if query is None or chat is None or not query.data:
+    if query is None or chat is None:
         return
-    parts = query.data.split("|")
+    parts = (pressed(query) or "").split("|")
     code = normalise_code(parts[1]) if len(parts) == 3 else None
     if code is None:
         await query.answer(t.NOT_YOURS)

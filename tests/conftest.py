@@ -65,6 +65,7 @@ def settings(tmp_path: Path) -> Settings:
         telegram_bot_token="123456:TEST",
         database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
         knowledge_dir=KNOWLEDGE,
+        messages_per_minute=1000,  # tests type faster than people; tests/integration/test_flood
     )
 
 

@@ -126,6 +126,19 @@ class ComplaintStore(SqlStore):
 
         return await self._run(q)
 
+    async def filed_since(self, chat_id: int, since: datetime) -> int:
+        """How many cases a chat has filed since a moment (the daily limit, across instances)."""
+
+        def q(s: Session) -> int:
+            stmt = (
+                select(func.count())
+                .select_from(Complaint)
+                .where(Complaint.citizen_chat_id == chat_id, Complaint.received_at >= since)
+            )
+            return int(s.exec(stmt).one())
+
+        return await self._run(q)
+
     async def history(self, complaint_id: int) -> list[CaseEvent]:
         def q(s: Session) -> list[CaseEvent]:
             stmt = (

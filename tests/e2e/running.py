@@ -29,7 +29,7 @@ def e2e_settings(fake: FakeBotApi, tmp_path: Path, token: str, **extra: Any) -> 
         telegram_api_file_url=fake.base_file_url,
         database_url=f"sqlite:///{tmp_path}/e2e.sqlite",
         knowledge_dir=MINI,
-        **extra,
+        **({"messages_per_minute": 1000} | extra),  # stories run faster than people type
     )
 
 

@@ -215,7 +215,7 @@ async def play(
     forged = f"o|trto|{code}|can-bo"  # made-up data: B transfers it to himself
     query = await fake.press(official_b, note, forged, check=False)
     answer = await fake.wait_for_callback_answer(query)
-    assert answer.get("text") == t.REFUSED and answer.get("show_alert") is True
+    assert answer.get("text") == texts.BUTTON_REFUSED and answer.get("show_alert") is True
     await fake.assert_no_message(citizen, within=0.5)
     await fake.assert_no_message(official_a, within=0.01)
     await fake.assert_no_message(official_b, within=0.01)

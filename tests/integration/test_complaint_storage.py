@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
 import bot.casework
+from bot.button_seal import key_from_token, unseal
 from bot.casework import CaseService
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
@@ -534,6 +535,8 @@ async def test_message_not_due_yet_is_not_claimed(store: ComplaintStore):
 class FakeBot:
     """Stands in for telegram.Bot: raises the planned errors per chat, in order, then succeeds."""
 
+    token = "123:TEST"  # the key of the buttons' seals (bot.button_seal)
+
     def __init__(self, plan: dict[int, list[Exception]] | None = None) -> None:
         self.plan = plan or {}
         self.attempts: list[int] = []
@@ -557,8 +560,10 @@ class FakeBot:
         return [d for d in self.delivered if d[0] == chat_id]
 
 
-def callbacks(markup: Any) -> list[str]:
-    return [button.callback_data for row in markup.inline_keyboard for button in row]
+def callbacks(markup: Any, chat_id: int = CAN_BO_CHAT) -> list[str | None]:
+    """The buttons' data as the bot made it, once their seal for the chat is checked."""
+    key = key_from_token(FakeBot.token)
+    return [unseal(key, chat_id, b.callback_data) for row in markup.inline_keyboard for b in row]
 
 
 async def outbox_row(store: ComplaintStore, **match: Any) -> OutboxMessage:
@@ -680,7 +685,7 @@ async def test_official_who_blocked_the_bot_fails_and_the_case_goes_to_the_super
     assert fake.attempts.count(CAN_BO_CHAT) == 2  # a blocked chat is not retried
     [(_, caption, photo), (_, _, markup)] = fake.to(TRUONG_PHONG_CHAT)
     assert photo == PHOTO and filed.code in caption
-    assert f"o|ack|{filed.code}" in callbacks(markup)
+    assert f"o|ack|{filed.code}" in callbacks(markup, TRUONG_PHONG_CHAT)
 
 
 async def test_citizen_who_blocked_the_bot_fails_without_moving_the_case(

@@ -108,6 +108,7 @@ def mini_settings(tmp_path: Path) -> Settings:
         telegram_bot_token="123:TEST",
         database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
         knowledge_dir=MINI,
+        messages_per_minute=1000,  # the clock stands still: a story is "one minute" long
     )
 
 

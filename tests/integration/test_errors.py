@@ -6,6 +6,7 @@ import pytest
 from telegram import Bot, Chat, InaccessibleMessage
 
 from bot import texts
+from bot.button_seal import key_from_token, seal
 from bot.local_api import LocalBotApi
 from handlers.common import reply
 from tests import builders
@@ -33,7 +34,8 @@ async def test_a_failing_question_gets_an_apology_and_alerts_operators(broken: H
 
 async def test_a_failing_button_is_still_answered(broken: Harness):
     message = {"message_id": 77, "date": 0, "chat": builders.private_chat(builders.CITIZEN)}
-    calls = await broken.feed(builders.press("s|khai-sinh|f", message))
+    data = seal(key_from_token(broken.app.bot.token), builders.CITIZEN["id"], "s|khai-sinh|f")
+    calls = await broken.feed(builders.press(data, message))
     assert any(c.method == "answerCallbackQuery" for c in calls)
     assert any(c.params.get("text", "").startswith(texts.ERROR[:20]) for c in calls)
 
