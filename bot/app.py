@@ -25,6 +25,7 @@ from bot.official_actions import OfficialDesk
 from bot.ports import Clock, SystemClock
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
+from bot.storage.chat_lock import ChatLocks
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
 from bot.sweep import sweep_overdue
@@ -51,6 +52,15 @@ async def _sweep(context: BotContext) -> None:
     if report.escalated or report.reminded or reminded or closed:
         log.info("sweep: %s; handoff reminded %d, closed %d", report, reminded, closed)
         context.bot_data.wake_outbox(context)
+
+
+def _update_processor(settings: Settings) -> PerChatUpdateProcessor:
+    """Per-chat order in this process, and across instances when they share PostgreSQL."""
+    locks = ChatLocks.for_url(settings.database_url)
+    if locks is None:
+        return PerChatUpdateProcessor()
+    # Each update in progress holds one lock connection: no more at once than the pool has.
+    return PerChatUpdateProcessor(locks.size, shared=locks)
 
 
 def build_application(
@@ -81,7 +91,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(_update_processor(settings))
     )
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
