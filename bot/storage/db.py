@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -46,3 +50,18 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (safe to run on every start)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+async def database_reachable(engine: Engine, timeout: float = 3.0) -> bool:
+    """Whether a trivial query succeeds within `timeout` seconds (for health checks)."""
+
+    def ping() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping), timeout)
+    except Exception as exc:  # any failure means "not reachable"; say which kind in the log
+        log.warning("database not reachable: %s", type(exc).__name__)
+        return False
+    return True
