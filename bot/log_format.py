@@ -18,6 +18,7 @@ from typing import Any
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD.add("color_message")  # uvicorn's terminal colouring of the same message
 _key = b"dong-thap-citizen-bot"
 
 

@@ -47,9 +47,23 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Instances starting together on PostgreSQL take turns: the first migrates, the others then find
+# the schema at head. (A session lock, released on unlock or when the connection closes.)
+_MIGRATION_LOCK = "hashtextextended(current_schema() || '/alembic', 0)"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (safe to run on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (safe to run on every start, by every instance)."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})"))
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})"))
+            lock.commit()
 
 
 async def database_reachable(engine: Engine, timeout: float = 3.0) -> bool:
