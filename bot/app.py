@@ -111,7 +111,9 @@ def build_application(
     data.desk = OfficialDesk(data.cases)
     data.citizens = CitizenDesk(data.cases)
     data.handoff = HandoffDesk(kb, store, clock)
-    data.outbox = OutboxWorker(data.cases, handoff=data.handoff)
+    data.outbox = OutboxWorker(
+        data.cases, handoff=data.handoff, lease_seconds=settings.outbox_lease_seconds
+    )
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

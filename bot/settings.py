@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # How often the outbox is delivered and deadlines are swept, in seconds.
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # How long an instance's claim on a queued message lasts (renewed before each send): after a
+    # crash, another instance sends what the dead one had claimed once this has passed.
+    outbox_lease_seconds: int = Field(default=60, ge=5)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
     # Webhook mode (`python -m bot run --webhook`): the public HTTPS address Telegram posts

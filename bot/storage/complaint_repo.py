@@ -267,6 +267,28 @@ class ComplaintStore(SqlStore):
 
         return await self._run(q)
 
+    async def renew(self, message_id: int, worker: str, until: datetime) -> bool:
+        """Extend this worker's claim on a pending message; False if the claim was lost.
+
+        Called right before each send: a batch slowed down (flood waits, timeouts) past its
+        lease may have been taken over by another worker, which then sends it; this one must
+        not send it too.
+        """
+
+        def q(s: Session) -> bool:
+            result = s.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.claimed_by) == worker,
+                    col(OutboxMessage.status) == "pending",
+                )
+                .values(claimed_until=until)
+            )
+            return result.rowcount == 1
+
+        return await self._run(q)
+
     async def sent(self, message_id: int, worker: str, now: datetime) -> None:
         await self._settle(message_id, worker, status="sent", sent_at=now, claimed_until=None)
 
