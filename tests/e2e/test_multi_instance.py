@@ -64,8 +64,8 @@ async def test_filing_hops_between_instances_and_a_missed_deadline_acts_once(
             supervisor = fake.user(CHU_TICH, "Tỉnh")
             a = bot_process(fake, url, tmp_path, "a")
             b = bot_process(fake, url, tmp_path, "b")
-            a.start()
-            b.start()  # both migrate the fresh schema at once: one waits for the other
+            await a.start()
+            await b.start()  # both migrate the fresh schema at once: one waits for the other
             try:
                 await asyncio.gather(a.healthy(), b.healthy())
                 assert {w.url for w in fake.webhooks} == {a.url, b.url}
@@ -116,7 +116,7 @@ async def test_sigterm_finishes_the_update_and_the_notification_in_flight(tmp_pa
             citizen = fake.user(CITIZEN, "Lan")
             official = fake.user(TRUONG_PHONG, "Phòng")
             bot = bot_process(fake, url, tmp_path, "only")
-            bot.start()
+            await bot.start()
             try:
                 await bot.healthy()
                 code, _, _ = await file_road_report(fake, citizen, LAMP, attachments=False)
