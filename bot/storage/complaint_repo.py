@@ -56,7 +56,15 @@ class ComplaintStore(SqlStore):
     # -- drafts ------------------------------------------------------------------------------
 
     async def draft(self, chat_id: int) -> ComplaintDraft | None:
-        return await self._run(lambda s: s.get(ComplaintDraft, chat_id))
+        def q(s: Session) -> ComplaintDraft | None:
+            # Asked for every citizen message, and mostly "none": the ORM only loads a draft
+            # that a bare query on the connection has found.
+            exists = select(ComplaintDraft.chat_id).where(ComplaintDraft.chat_id == chat_id)
+            if s.connection().execute(exists).first() is None:
+                return None
+            return s.get(ComplaintDraft, chat_id)
+
+        return await self._run(q)
 
     async def save_draft(self, draft: ComplaintDraft) -> None:
         def q(s: Session) -> None:
