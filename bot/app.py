@@ -96,7 +96,8 @@ def build_application(
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
         # (The builder is typed for a limiter without per-call arguments; this one takes them.)
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()

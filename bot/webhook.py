@@ -17,7 +17,7 @@ import asyncio
 import logging
 import secrets
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -37,15 +37,20 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_routes(application: Application, settings: Settings, path: str) -> Starlette:
-    """The ASGI app: POST /<path> for updates (secret required), GET /healthz for probes."""
-    assert settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value().encode()
-    engine = application.bot_data.cases.store.engine
+def webhook_routes(
+    application: Application,
+    *,
+    path: str,
+    secret: str,
+    database: Callable[[], Awaitable[bool]],
+) -> Starlette:
+    """The ASGI app: POST /<path> for updates (secret required), GET /healthz for probes
+    (200 while the Application runs and `database()` says the database answers, else 503)."""
+    expected = secret.encode()
 
     async def telegram(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
-        if not secrets.compare_digest(given, secret):
+        if not secrets.compare_digest(given, expected):
             return Response(status_code=403)  # a forged post never reaches a handler
         try:
             data = await request.json()
@@ -59,9 +64,9 @@ def webhook_routes(application: Application, settings: Settings, path: str) -> S
         return Response()
 
     async def healthz(request: Request) -> Response:
-        database = await database_reachable(engine)
-        ready = database and application.running
-        body = {"status": "ok" if ready else "unavailable", "database": database}
+        reachable = await database()
+        ready = reachable and application.running
+        body = {"status": "ok" if ready else "unavailable", "database": reachable}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     return Starlette(
@@ -90,12 +95,20 @@ class _Server(uvicorn.Server):
 
 
 async def serve_webhook(application: Application, settings: Settings, **options: Any) -> None:
-    """Register the webhook with Telegram, serve until SIGTERM, then stop gracefully.
+    """The bot in webhook mode; `options` are those of `bot.app.webhook_options` (listen, port,
+    url_path, webhook_url, secret_token, drop_pending_updates)."""
+    engine = application.bot_data.cases.store.engine
+    asgi = webhook_routes(
+        application,
+        path=options["url_path"],
+        secret=options["secret_token"],
+        database=lambda: database_reachable(engine),
+    )
+    await serve(application, asgi, **options)
 
-    `options` are those of `bot.app.webhook_options` (listen, port, url_path, webhook_url,
-    secret_token, drop_pending_updates).
-    """
-    asgi = webhook_routes(application, settings, options["url_path"])
+
+async def serve(application: Application, asgi: Starlette, **options: Any) -> None:
+    """Register the webhook with Telegram, serve `asgi` until SIGTERM, then stop gracefully."""
     config = uvicorn.Config(
         asgi,
         host=options["listen"],

@@ -15,7 +15,7 @@ seen twice; the citizen just follows what the bot asks next.
 
 Afterwards: every complaint a citizen was given a tracking code for exists, and every
 notification the outbox held reached its chat exactly once. The figures are logged (run with
-`-o log_cli=true --log-cli-level=WARNING`); the seed in the log replays the same choices.
+`-o log_cli=true --log-cli-level=WARNING`) with the random seed of the run.
 
 Not covered (it cannot be): Telegram applying a send whose answer never reaches the bot. The
 Bot API has no idempotency key, so the bot cannot know the message arrived; it sends it again
