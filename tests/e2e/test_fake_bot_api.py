@@ -574,6 +574,41 @@ async def test_webhook_round_robin_for_two_instances() -> None:
         assert [s["body"]["message"]["text"] for s in seen_b] == ["tin 1", "tin 3"]
 
 
+async def test_webhook_connections_post_several_updates_at_once() -> None:
+    """Like Telegram's max_connections: a slow webhook does not hold up the next updates."""
+    in_flight, most = 0, 0
+    three_at_once = asyncio.Event()
+
+    async def slow_hook(request: web.Request) -> web.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        if in_flight == 3:
+            three_at_once.set()
+        await asyncio.wait_for(three_at_once.wait(), 5)  # answers only once three are open
+        in_flight -= 1
+        return web.Response()
+
+    web_app = web.Application()
+    web_app.router.add_post("/hook", slow_hook)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with FakeBotApi(webhook_connections=3) as fake:
+            alice = fake.user(1001, "Alice")
+            fake.set_webhook_urls([f"http://127.0.0.1:{port}/hook"])
+            for n in range(3):
+                await fake.send_text(alice, f"tin {n}")
+            await fake.wait_until_consumed()
+            assert most == 3
+            assert sorted(d.update_id for d in fake.webhook_deliveries if d.ok) == [1, 2, 3]
+    finally:
+        await runner.cleanup()
+
+
 # ------------------------------------------------------------------ background thread mode
 
 
