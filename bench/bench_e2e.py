@@ -15,6 +15,8 @@ bot's. Telegram's 30 messages/s cap is lifted for both (TELEGRAM_MAX_RATE=0): wh
 is the processing, not the flood limit.
 
     python bench/bench_e2e.py [--users 50] [--seconds 15] [--only polling|webhook]
+
+BENCH_PY_ARGS="-m cProfile -o bot.prof" runs the bot's processes under a profiler (polling).
 """
 
 from __future__ import annotations

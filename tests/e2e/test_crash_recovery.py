@@ -17,11 +17,12 @@ Afterwards: every complaint a citizen was given a tracking code for exists, and 
 notification the outbox held reached its chat exactly once. The figures are logged (run with
 `-o log_cli=true --log-cli-level=WARNING`) with the random seed of the run.
 
-Not covered (it cannot be): Telegram applying a send whose answer never reaches the bot. The
-Bot API has no idempotency key, so the bot cannot know the message arrived; it sends it again
-(at least once rather than at most once). The fake can inject that case (`deliver=True`); it is
-left out here on purpose, and a kill landing in the few milliseconds between Telegram's answer
-and the outbox row being marked sent is the same case.
+What cannot be had: a send Telegram applied whose outcome the bot never learnt. The Bot API
+has no idempotency key, so the outbox sends such a message again (at least once rather than at
+most once). The fake can inject the lost answer (`deliver=True`); it is left out here on
+purpose. A kill landing in the moment between Telegram's answer and the outbox row being marked
+sent is the same case: such a second copy, which follows a kill within a second, is logged and
+allowed; any other is a failure.
 """
 
 from __future__ import annotations
@@ -122,6 +123,18 @@ class Citizen:
         }
 
 
+KILL_WINDOW = 1.0  # seconds from Telegram accepting a send to the outbox recording it, at worst
+
+
+def killed_right_after(
+    fake: FakeBotApi, key: tuple[int | str | None, str], kills: list[float]
+) -> bool:
+    """Whether an instance was killed just after the first copy of a message reached Telegram."""
+    chat, code = key
+    first = min(c.time for c in fake.sent if c.chat_id == chat and code in (c.text or ""))
+    return any(first <= kill <= first + KILL_WINDOW for kill in kills)
+
+
 def codes_in(text: str) -> set[str]:
     return {match.group(0) for match in CODE.finditer(text)}
 
@@ -146,7 +159,7 @@ async def chaos(
         if len(kills) >= KILLS:
             return
         await instance.kill()
-        kills.append(time.monotonic())
+        kills.append(time.time())  # the clock the fake stamps calls with
         await instance.start()
         log.debug("%s restarted as %s at %s", instance.name, instance.pid, time.time())
 
@@ -253,5 +266,13 @@ async def test_sigkill_at_random_loses_no_complaint_and_duplicates_no_notificati
             assert [(m.purpose, m.last_error) for m in outbox if m.status != "sent"] == []
             assert {code for _, code in due} == filed  # every case notified someone
             missing = {key: n for key, n in due.items() if arrived[key] < n}
+            assert missing == {}, f"seed {seed}"
+            # A copy sent again because its instance died between Telegram accepting it and
+            # the outbox recording that (see the module docstring) follows a kill at once. Any
+            # other second copy is a bug: two workers holding one claim, a lease lost mid-send.
             doubled = {key: n for key, n in arrived.items() if n > due[key]}
-            assert (missing, doubled) == ({}, {}), f"seed {seed}"
+            unexplained = {
+                key: n for key, n in doubled.items() if not killed_right_after(fake, key, kills)
+            }
+            log.warning("notifications sent twice after a kill in their last moments: %s", doubled)
+            assert unexplained == {}, f"seed {seed}"

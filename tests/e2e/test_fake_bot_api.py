@@ -13,7 +13,7 @@ import html
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -515,6 +515,13 @@ async def receiver(
             await app_of_bot.update_queue.put(Update.de_json(seen[-1]["body"], app_of_bot.bot))
         return web.Response(status=200)
 
+    async with hook(handle) as url:
+        yield url, seen
+
+
+@asynccontextmanager
+async def hook(handle: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """Serve `handle` at a webhook URL on a free local port; yields the URL."""
     web_app = web.Application()
     web_app.router.add_post("/hook", handle)
     runner = web.AppRunner(web_app, access_log=None)
@@ -523,7 +530,7 @@ async def receiver(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}/hook", seen
+        yield f"http://127.0.0.1:{port}/hook"
     finally:
         await runner.cleanup()
 
@@ -589,24 +596,14 @@ async def test_webhook_connections_post_several_updates_at_once() -> None:
         in_flight -= 1
         return web.Response()
 
-    web_app = web.Application()
-    web_app.router.add_post("/hook", slow_hook)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with FakeBotApi(webhook_connections=3) as fake:
-            alice = fake.user(1001, "Alice")
-            fake.set_webhook_urls([f"http://127.0.0.1:{port}/hook"])
-            for n in range(3):
-                await fake.send_text(alice, f"tin {n}")
-            await fake.wait_until_consumed()
-            assert most == 3
-            assert sorted(d.update_id for d in fake.webhook_deliveries if d.ok) == [1, 2, 3]
-    finally:
-        await runner.cleanup()
+    async with hook(slow_hook) as url, FakeBotApi(webhook_connections=3) as fake:
+        alice = fake.user(1001, "Alice")
+        fake.set_webhook_urls([url])
+        for n in range(3):
+            await fake.send_text(alice, f"tin {n}")
+        await fake.wait_until_consumed()
+    assert most == 3
+    assert sorted(d.update_id for d in fake.webhook_deliveries if d.ok) == [1, 2, 3]
 
 
 # ------------------------------------------------------------------ background thread mode
