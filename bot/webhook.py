@@ -124,7 +124,6 @@ async def serve(application: Application, asgi: Starlette, **options: Any) -> No
             url=options["webhook_url"],
             secret_token=options["secret_token"],
             drop_pending_updates=options["drop_pending_updates"],
-            allowed_updates=Update.ALL_TYPES,
         )
         await application.start()
         log.info("webhook mode: listening on %s:%s", options["listen"], options["port"])
