@@ -32,6 +32,7 @@ from bot.reception_desk import ReceptionDesk
 from bot.reports import WEEKLY_PURPOSE, ReportService
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
+from bot.storage.chat_lock import ChatLocks
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
 from bot.storage.knowledge_state import KnowledgeVersions
@@ -76,6 +77,15 @@ async def _weekly_report(context: BotContext) -> None:
         context.bot_data.wake_outbox(context)
 
 
+def _update_processor(settings: Settings) -> PerChatUpdateProcessor:
+    """Per-chat order in this process, and across instances when they share PostgreSQL."""
+    locks = ChatLocks.for_url(settings.database_url)
+    if locks is None:
+        return PerChatUpdateProcessor()
+    # Each update in progress holds one lock connection: no more at once than the pool has.
+    return PerChatUpdateProcessor(locks.size, shared=locks)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -104,12 +114,13 @@ def build_application(
             )
         )
         .post_init(_post_init)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(_update_processor(settings))
     )
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
         # (The builder is typed for a limiter without per-call arguments; this one takes them.)
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
@@ -135,6 +146,7 @@ def build_application(
             worker_id=worker,
             handoff=data.handoff,
             renderers={WEEKLY_PURPOSE: data.reports.render},
+            lease_seconds=settings.outbox_lease_seconds,
         )
         if kb.reception is not None:
             desk = ReceptionDesk(kb, kb.reception, data.flow.find_communes, clock)

@@ -4,32 +4,47 @@ With plain ``concurrent_updates(True)`` a citizen who taps a button twice, or se
 two lines quickly in the middle of a complaint, gets both updates handled at once:
 both read the same draft and one answer overwrites the other. Serialising per chat
 keeps each conversation a sequence, and keeps the bot fast for everyone else.
+
+With several instances on one PostgreSQL database, a second lock is taken in the database
+(bot/storage/chat_lock.py) once the in-process one is held, so the same holds across instances.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 
+class SharedLocks(Protocol):
+    """Locks every instance of the bot sees (a database's), keyed by a string."""
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+    async def close(self) -> None: ...
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across chats, sequential within one chat (or one user without a chat)."""
 
-    __slots__ = ("_locks", "_users")
+    __slots__ = ("_locks", "_shared", "_users")
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self, max_concurrent_updates: int = 256, shared: SharedLocks | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
+        self._shared = shared
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         # How many updates hold or wait for each lock, so idle locks are dropped
         # and the dict does not grow with every chat the bot has ever seen.
-        self._users: dict[object, int] = {}
+        self._users: dict[tuple[str, int], int] = {}
 
     @staticmethod
-    def _key(update: object) -> object | None:
+    def _key(update: object) -> tuple[str, int] | None:
         if not isinstance(update, Update):
             return None
         if update.effective_chat is not None:
@@ -47,7 +62,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                if self._shared is None:
+                    await coroutine
+                else:
+                    # Only the task holding the local lock waits in the database: one
+                    # connection per busy chat, however many updates of it are queued here.
+                    async with self._shared.hold(f"{key[0]}:{key[1]}"):
+                        await coroutine
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:
@@ -58,7 +79,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to set up: locks are created on demand."""
 
     async def shutdown(self) -> None:
-        """Nothing to release: locks die with their last waiter."""
+        """Close the shared locks' connections; local locks die with their last waiter."""
+        if self._shared is not None:
+            await self._shared.close()
 
     @property
     def open_chats(self) -> int:

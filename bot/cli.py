@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot import cli_reports, gaps_cli
 from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
+from bot.log_format import setup_logging
 from bot.settings import Settings
 
 CLI_ASPECTS = {"fee", "time", "documents", "where", "online"}
@@ -59,12 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = ".".join(map(str, error["loc"])).upper()
             print(f"  {name}: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # JSON lines without personal data; the token keys the hash that stands for a chat id.
+    setup_logging(settings.log_level, key=settings.token)
     command = args.command or ("run" if settings.token else "chat")
     if command == "chat":
         logging.getLogger().setLevel(logging.WARNING)  # the terminal is the chat window
@@ -101,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ValueError as exc:
                 print(exc, file=sys.stderr)
                 return 2
-            build_application(settings).run_webhook(**options)
+            from bot.webhook import run_webhook
+
+            run_webhook(build_application(settings), settings, **options)
         else:
             build_application(settings).run_polling(drop_pending_updates=False)
         return 0

@@ -225,6 +225,8 @@ class HandoffDesk:
 
     async def typed(self, user_id: int, text: str) -> Outcome | None:
         """The answer a staff member was asked for; None when no handoff input was pending."""
+        if self.staff_of(user_id) is None:
+            return None  # only staff are ever asked: no query for a citizen's message
         pending = await self.store.pending_input(user_id)
         if pending is None or pending.handoff_id is None:
             return None

@@ -91,8 +91,12 @@ class OutboxWorker:
         worker_id: str | None = None,
         handoff: HandoffDesk | None = None,
         renderers: Mapping[str, Renderer] | None = None,
+        lease_seconds: float = 60.0,
     ) -> None:
         self.cases = cases
+        # How long a claim hides messages from other workers; renewed before each send, so it
+        # must cover one send (timeouts and flood waits included), not a whole batch.
+        self.lease = timedelta(seconds=lease_seconds)
         self.handoff = handoff
         self.renderers = dict(renderers or {})
         self.store = cases.store
@@ -104,7 +108,13 @@ class OutboxWorker:
         # Each claim has its own token: the repeating job and the delivery right after a change
         # run in the same process and must never both hold (and send) the same row.
         claimant = f"{self.worker[:30]}:{secrets.token_hex(4)}"  # fits claimed_by (40)
-        for message in await self.store.claim(claimant, now, limit=limit):
+        lease = int(self.lease.total_seconds())
+        for message in await self.store.claim(claimant, now, limit=limit, lease_seconds=lease):
+            assert message.id is not None
+            if not await self.store.renew(
+                message.id, claimant, self.cases.clock.now() + self.lease
+            ):
+                continue  # the lease ran out while earlier messages were sent: another has it
             await self._deliver(bot, message, report, claimant)
         return report
 

@@ -11,7 +11,14 @@ from html import escape
 from bot import complaint_texts as t
 from bot.button_seal import short_key
 from bot.casework import SEP, CaseService, Outcome, fmt_date, public_name
-from bot.complaints import ExtensionRefused, Status, extend, head_of_office, resolve_due_from
+from bot.complaints import (
+    ExtensionRefused,
+    Status,
+    extend,
+    head_of_office,
+    official_for_user,
+    resolve_due_from,
+)
 from bot.storage.complaint_models import Complaint
 from bot.storage.complaint_repo import Change
 
@@ -112,6 +119,8 @@ class OfficialDesk:
 
     async def typed(self, user_id: int, text: str) -> Outcome | None:
         """The text an official was asked for; None when nothing was pending."""
+        if official_for_user(user_id, self.cases.kb.officials) is None:
+            return None  # only officials are ever asked: no query for a citizen's message
         pending = await self.store.pending_input(user_id)
         if pending is None or pending.complaint_id is None:
             return None  # nothing asked, or an answer for a handed-off question (bot.handoff)

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     knowledge_check_seconds: float = Field(default=30.0, gt=0)
     # How often each instance checks whether the weekly report is due (knowledge/reports.yaml).
     report_check_interval_seconds: float = Field(default=300.0, gt=0)
+    # How long an instance's claim on a queued message lasts (renewed before each send): after a
+    # crash, another instance sends what the dead one had claimed once this has passed.
+    outbox_lease_seconds: int = Field(default=60, ge=5)
+    # Messages per second the bot sends across all chats (Telegram's limit is about 30; 0 = no
+    # limit, only for a local Bot API server or a test fake that has none).
+    telegram_max_rate: float = Field(default=30.0, ge=0)
     # Telegram chat id of the operators' group that is told about errors (optional).
     operators_chat_id: int | None = None
     # Flood limits: updates a user may send per minute (counted per instance), and complaints

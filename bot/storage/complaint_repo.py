@@ -56,7 +56,15 @@ class ComplaintStore(SqlStore):
     # -- drafts ------------------------------------------------------------------------------
 
     async def draft(self, chat_id: int) -> ComplaintDraft | None:
-        return await self._run(lambda s: s.get(ComplaintDraft, chat_id))
+        def q(s: Session) -> ComplaintDraft | None:
+            # Asked for every citizen message, and mostly "none": the ORM only loads a draft
+            # that a bare query on the connection has found.
+            exists = select(ComplaintDraft.chat_id).where(ComplaintDraft.chat_id == chat_id)
+            if s.connection().execute(exists).first() is None:
+                return None
+            return s.get(ComplaintDraft, chat_id)
+
+        return await self._run(q)
 
     async def save_draft(self, draft: ComplaintDraft) -> None:
         def q(s: Session) -> None:
@@ -277,6 +285,28 @@ class ComplaintStore(SqlStore):
                 OutboxMessage.claimed_until == until,
             )
             return sorted(s.exec(stmt), key=lambda m: m.id or 0)
+
+        return await self._run(q)
+
+    async def renew(self, message_id: int, worker: str, until: datetime) -> bool:
+        """Extend this worker's claim on a pending message; False if the claim was lost.
+
+        Called right before each send: a batch slowed down (flood waits, timeouts) past its
+        lease may have been taken over by another worker, which then sends it; this one must
+        not send it too.
+        """
+
+        def q(s: Session) -> bool:
+            result = s.exec(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == message_id,
+                    col(OutboxMessage.claimed_by) == worker,
+                    col(OutboxMessage.status) == "pending",
+                )
+                .values(claimed_until=until)
+            )
+            return result.rowcount == 1
 
         return await self._run(q)
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -27,6 +31,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # In WAL mode NORMAL keeps every commit through a crash of the bot (the log is in the
+            # OS's hands); only a power cut may lose the last ones. PostgreSQL is the database
+            # for deployments that cannot accept that.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
@@ -43,6 +51,35 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+# Instances starting together on PostgreSQL take turns: the first migrates, the others then find
+# the schema at head. (A session lock, released on unlock or when the connection closes.)
+_MIGRATION_LOCK = "hashtextextended(current_schema() || '/alembic', 0)"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (safe to run on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (safe to run on every start, by every instance)."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})"))
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})"))
+            lock.commit()
+
+
+async def database_reachable(engine: Engine, timeout: float = 3.0) -> bool:
+    """Whether a trivial query succeeds within `timeout` seconds (for health checks)."""
+
+    def ping() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping), timeout)
+    except Exception as exc:  # any failure means "not reachable"; say which kind in the log
+        log.warning("database not reachable: %s", type(exc).__name__)
+        return False
+    return True

@@ -43,12 +43,16 @@ class HandoffStore(ComplaintStore):
         """The citizen's handoff still waiting or in conversation, if any."""
 
         def q(s: Session) -> HandoffCase | None:
-            stmt = (
-                select(HandoffCase)
+            # Asked for every citizen message, and almost always "none": a bare id query on the
+            # connection first, the ORM only when there is a case to load.
+            open_case = (
+                select(HandoffCase.id)
                 .where(HandoffCase.citizen_chat_id == chat_id, col(HandoffCase.status).in_(OPEN))
                 .order_by(col(HandoffCase.id).desc())
+                .limit(1)
             )
-            return s.exec(stmt).first()
+            found = s.connection().execute(open_case).scalar()
+            return s.get(HandoffCase, found) if found is not None else None
 
         return await self._run(q)
 

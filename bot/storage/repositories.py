@@ -8,7 +8,9 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -25,6 +27,12 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite (one instance, a local file in WAL mode without an fsync per commit) answers
+        # in well under a millisecond and has no other writer to wait for when every call runs
+        # in the event loop's thread; handing each call to a worker thread cost more than the
+        # call (bench/bench_e2e.py). A network database's calls wait on the network: a worker
+        # thread keeps the bot answering others meanwhile.
+        self._inline = engine.dialect.name == "sqlite"
 
     async def _run(self, fn: Callable[[Session], T]) -> T:
         def work() -> T:
@@ -33,7 +41,8 @@ class SqlStore:
                 session.commit()
                 return result
 
-        # SQLite and psycopg calls block; a worker thread keeps the bot answering others.
+        if self._inline:
+            return work()
         return await asyncio.to_thread(work)
 
     # -- conversation ----------------------------------------------------------------------
@@ -48,11 +57,17 @@ class SqlStore:
         return await self._run(q)
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None:
+        changed = {"last_procedure_id": procedure_id, "updated_at": now}
+
         def q(s: Session) -> None:
-            row = s.get(ChatContext, chat_id) or ChatContext(chat_id=chat_id, updated_at=now)
-            row.last_procedure_id = procedure_id
-            row.updated_at = now
-            s.add(row)
+            # One upsert rather than a read and an ORM write: this runs for most answers.
+            dialect = s.get_bind().dialect.name
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            s.connection().execute(
+                insert(ChatContext)
+                .values(chat_id=chat_id, **changed)
+                .on_conflict_do_update(index_elements=["chat_id"], set_=changed)
+            )
 
         await self._run(q)
 
@@ -60,11 +75,13 @@ class SqlStore:
 
     async def record_question(self, record: QuestionRecord) -> int:
         def q(s: Session) -> int:
-            row = QuestionLog(**asdict(record) | {"text": record.text[:1000]})
-            s.add(row)
-            s.flush()
-            assert row.id is not None
-            return row.id
+            # A plain INSERT … RETURNING on the connection: every message is logged, and the
+            # ORM's machinery costs more than the insert for a row nobody reads back here.
+            row = asdict(record) | {"text": record.text[:1000]}
+            stmt = insert(QuestionLog).values(**row).returning(col(QuestionLog.id))
+            new_id = s.connection().execute(stmt).scalar_one()
+            assert new_id is not None  # the primary key the database just assigned
+            return new_id
 
         return await self._run(q)
 

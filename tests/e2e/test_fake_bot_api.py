@@ -13,7 +13,7 @@ import html
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -515,6 +515,13 @@ async def receiver(
             await app_of_bot.update_queue.put(Update.de_json(seen[-1]["body"], app_of_bot.bot))
         return web.Response(status=200)
 
+    async with hook(handle) as url:
+        yield url, seen
+
+
+@asynccontextmanager
+async def hook(handle: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """Serve `handle` at a webhook URL on a free local port; yields the URL."""
     web_app = web.Application()
     web_app.router.add_post("/hook", handle)
     runner = web.AppRunner(web_app, access_log=None)
@@ -523,7 +530,7 @@ async def receiver(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}/hook", seen
+        yield f"http://127.0.0.1:{port}/hook"
     finally:
         await runner.cleanup()
 
@@ -572,6 +579,31 @@ async def test_webhook_round_robin_for_two_instances() -> None:
             await fake.wait_until_consumed()
         assert [s["body"]["message"]["text"] for s in seen_a] == ["tin 0", "tin 2"]
         assert [s["body"]["message"]["text"] for s in seen_b] == ["tin 1", "tin 3"]
+
+
+async def test_webhook_connections_post_several_updates_at_once() -> None:
+    """Like Telegram's max_connections: a slow webhook does not hold up the next updates."""
+    in_flight, most = 0, 0
+    three_at_once = asyncio.Event()
+
+    async def slow_hook(request: web.Request) -> web.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        if in_flight == 3:
+            three_at_once.set()
+        await asyncio.wait_for(three_at_once.wait(), 5)  # answers only once three are open
+        in_flight -= 1
+        return web.Response()
+
+    async with hook(slow_hook) as url, FakeBotApi(webhook_connections=3) as fake:
+        alice = fake.user(1001, "Alice")
+        fake.set_webhook_urls([url])
+        for n in range(3):
+            await fake.send_text(alice, f"tin {n}")
+        await fake.wait_until_consumed()
+    assert most == 3
+    assert sorted(d.update_id for d in fake.webhook_deliveries if d.ok) == [1, 2, 3]
 
 
 # ------------------------------------------------------------------ background thread mode

@@ -1,12 +1,16 @@
 """Webhook mode over HTTP: the loopback Bot API fake posts updates to the bot's own listener.
 
-The real Application registers its webhook with the fake (setWebhook with the secret), a
-citizen's question arrives as an HTTP POST and is answered; posts without the secret, or with
-a wrong one, are refused and never reach a handler.
+The real Application served by bot/webhook.py registers its webhook with the fake (setWebhook
+with the secret), a citizen's question arrives as an HTTP POST and is answered; posts without
+the secret, or with a wrong one, are refused and never reach a handler; /healthz reports the
+database; SIGTERM stops it cleanly.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -16,6 +20,7 @@ import pytest
 
 from bot.app import build_application, webhook_options
 from bot.settings import Settings
+from bot.webhook import serve_webhook
 from tests.clock import FakeClock
 from tests.e2e.running import e2e_settings
 from tests.fakes import FakeBotApi
@@ -43,6 +48,18 @@ def forged_update(user_id: int, text: str) -> dict[str, object]:
     }
 
 
+async def until_listening(health: str, server: asyncio.Task[None]) -> object:
+    """The first answer of the health endpoint once the server listens."""
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            assert not server.done(), server
+            try:
+                return (await client.get(health)).json()
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)
+    raise AssertionError("the webhook server never listened")
+
+
 @pytest.mark.asyncio
 async def test_citizen_is_answered_through_the_webhook_and_forged_posts_are_refused(
     tmp_path: Path,
@@ -58,11 +75,11 @@ async def test_citizen_is_answered_through_the_webhook_and_forged_posts_are_refu
             webhook_secret=SECRET,
         )
         app = build_application(settings, clock=FakeClock())
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(**webhook_options(settings))
+        server = asyncio.create_task(serve_webhook(app, settings, **webhook_options(settings)))
+        health = f"http://127.0.0.1:{port}/healthz"
         try:
+            answer = await until_listening(health, server)
+            assert answer == {"status": "ok", "database": True}
             [target] = fake.webhooks
             assert target.url == settings.webhook_url
 
@@ -88,9 +105,11 @@ async def test_citizen_is_answered_through_the_webhook_and_forged_posts_are_refu
             assert "xin chào Lạ" in greeting["text"]
             assert len(fake.messages_to(stranger)) == 1
         finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
+            # What an orchestrator does to stop an instance (the server handles the signal).
+            if not server.done():
+                os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(server, 10)
+        assert not app.running
 
 
 def test_webhook_mode_refuses_to_start_without_url_and_secret() -> None:

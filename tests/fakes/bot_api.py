@@ -847,6 +847,8 @@ class FakeBotApi:
         webhook_retry_delay / webhook_timeout / webhook_max_attempts: delivery tuning; a
             failed delivery is retried (on the next URL of the pool) after the delay, and an
             update is dropped after ``webhook_max_attempts`` failures (None: never).
+        webhook_connections: how many updates are posted at once (Telegram's
+            ``max_connections``, 40 by default there); 1 posts them one at a time, in order.
     """
 
     def __init__(
@@ -861,6 +863,7 @@ class FakeBotApi:
         webhook_retry_delay: float = 0.1,
         webhook_timeout: float = 5.0,
         webhook_max_attempts: int | None = 100,
+        webhook_connections: int = 1,
     ) -> None:
         self.token = token
         self.bot_username = bot_username
@@ -870,6 +873,7 @@ class FakeBotApi:
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
         self.webhook_max_attempts = webhook_max_attempts
+        self.webhook_connections = webhook_connections
         self._bot_id = bot_id
 
         self._lock = threading.RLock()
@@ -896,6 +900,7 @@ class FakeBotApi:
         self._webhooks: list[WebhookTarget] = []
         self._webhook_rr = 0
         self._webhook_attempts: Counter[int] = Counter()
+        self._webhook_in_flight: set[int] = set()
         self._webhook_last_error: tuple[int, str] | None = None
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, JSONDict] = {}
@@ -1478,22 +1483,44 @@ class FakeBotApi:
         return copy.deepcopy(self._updates[:limit])
 
     async def _webhook_worker(self) -> None:
-        """Deliver queued updates to the webhook pool, one at a time, in update_id order."""
+        """Deliver queued updates to the webhook pool in update_id order, up to
+        ``webhook_connections`` at a time."""
+        lanes = [asyncio.create_task(self._webhook_lane()) for _ in range(self.webhook_connections)]
+        try:
+            await asyncio.gather(*lanes)
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+
+    def _next_for_webhook(self) -> JSONDict | None:
+        """The oldest deliverable update not being posted already (a copy)."""
+        self._updates = [u for u in self._updates if self._is_allowed(u)]
+        for update in self._updates:
+            if update["update_id"] not in self._webhook_in_flight:
+                return copy.deepcopy(update)
+        return None
+
+    async def _webhook_lane(self) -> None:
         while not self._closing:
             version = self._signal.version
             with self._lock:
                 target: WebhookTarget | None = None
                 update: JSONDict | None = None
                 if self._webhooks:
-                    pending = self._deliverable(1)
-                    if pending:
-                        update = pending[0]
+                    update = self._next_for_webhook()
+                    if update is not None:
+                        self._webhook_in_flight.add(update["update_id"])
                         target = self._webhooks[self._webhook_rr % len(self._webhooks)]
                         self._webhook_rr += 1
             if target is None or update is None:
                 await self._signal.wait(version, 1.0)
                 continue
-            ok, status, error = await self._post_update(target, update)
+            try:
+                ok, status, error = await self._post_update(target, update)
+            finally:
+                with self._lock:
+                    self._webhook_in_flight.discard(update["update_id"])
             update_id = update["update_id"]
             with self._lock:
                 self._webhook_log.append(

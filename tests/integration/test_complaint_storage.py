@@ -605,6 +605,30 @@ async def test_retry_after_reschedules_and_the_message_is_sent_once_after_the_wa
     assert (row.status, row.sent_at) == ("sent", NOW + timedelta(seconds=5))
 
 
+async def test_a_worker_slowed_past_its_lease_leaves_the_rest_of_its_batch_to_the_new_holder(
+    store: ComplaintStore, other_store: ComplaintStore, kb: KnowledgeBase, clock: FakeClock
+):
+    first, second = await queue(store, 2, NOW, "slow")
+    late_bot = FakeBot()
+
+    class StalledBot(FakeBot):
+        """Telegram hangs on the first send past the lease; meanwhile instance B takes over."""
+
+        async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> None:
+            self._attempt(chat_id)
+            clock.advance(seconds=61)
+            await OutboxWorker(CaseService(kb, other_store, clock), "instance-b").deliver_once(
+                late_bot  # type: ignore[arg-type]
+            )
+            raise NetworkError("timed out")  # never reached Telegram
+
+    stalled = StalledBot()
+    await OutboxWorker(CaseService(kb, store, clock), "instance-a").deliver_once(stalled)  # type: ignore[arg-type]
+    assert stalled.attempts == [OPERATORS]  # A did not go on with a batch it no longer held
+    assert [text for _, text, _ in late_bot.delivered] == ["Tin slow-0", "Tin slow-1"]
+    assert {(m.id, m.status) for m in await store.outbox()} == {(first, "sent"), (second, "sent")}
+
+
 async def test_network_errors_back_off_then_fail_and_alert_the_operators(
     store: ComplaintStore, kb: KnowledgeBase, clock: FakeClock
 ):
