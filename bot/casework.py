@@ -50,6 +50,10 @@ def calendar_of(kb: KnowledgeBase) -> WorkCalendar:
     )
 
 
+# How long after filing a repeated "Gửi" is answered with the receipt rather than "no draft".
+RECEIPT_REPEAT_WINDOW = timedelta(minutes=30)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The reply to the person who acted, and whether anything changed."""
@@ -263,8 +267,12 @@ class CaseService:
             )
 
         filed = await self.store.file(complaint, change_for, lambda: new_code(kind))
+        return self._receipt(filed, now), filed
+
+    def _receipt(self, filed: Complaint, now: datetime) -> str:
+        """What the citizen is told once a case is stored: its code, official and deadlines."""
         name, title, office = self.describe_official(filed.assigned_official_id)
-        text = t.FILED.format(
+        return t.FILED.format(
             type_name=self.type_name(filed).lower(),
             code=filed.code,
             official=name,
@@ -274,7 +282,16 @@ class CaseService:
             resolve_due=fmt_date(filed.resolve_due),
             days_left=working_days_left(now, filed.resolve_due, self.calendar),
         )
-        return text, filed
+
+    async def receipt_again(self, chat_id: int) -> str | None:
+        """The receipt of the case this chat filed moments ago, for a "Gửi" pressed again.
+
+        A double tap, or Telegram re-delivering the press after an instance died between
+        storing the case and replying, finds the draft gone: the citizen is told the code
+        (again) rather than that nothing is being written."""
+        now = self.clock.now()
+        latest = await self.store.latest_filed_since(chat_id, now - RECEIPT_REPEAT_WINDOW)
+        return None if latest is None else t.FILED_AGAIN + self._receipt(latest, now)
 
     def rating_buttons(self, code: str) -> list[list[list[str]]]:
         stars = [[str(n), SEP.join(("r", code, str(n)))] for n in range(1, 6)]

@@ -107,6 +107,7 @@ FILED = (
     "/tracuu {code}\n"
     "Cảm ơn anh/chị đã góp phần giúp chính quyền phục vụ tốt hơn! 🙏"
 )
+FILED_AGAIN = "Dạ, phản ánh này em đã nhận rồi ạ, anh/chị không cần gửi lại.\n\n"
 DAILY_LIMIT = (
     "Dạ, trong 24 giờ qua anh/chị đã gửi {limit} phản ánh rồi ạ, "
     "em xin phép nhận phản ánh mới sau ít giờ nữa. "

@@ -53,6 +53,13 @@ async def on_button(update: Update, context: BotContext) -> None:
     parts = (pressed(query) or "").split("|")
     flow = context.bot_data.flow
     draft = await flow.active(chat.id)
+    if draft is None and parts == ["c", "confirm", "send"]:
+        # "Gửi" again after the case was stored (a double tap, or a re-delivered press).
+        again = await context.bot_data.cases.receipt_again(chat.id)
+        if again is not None:
+            await query.answer()
+            await reply(query.message, again, keyboards.menu())
+            return
     if len(parts) != 3 or draft is None:
         await query.answer(t.NO_DRAFT if draft is None else t.STALE_STEP)
         return

@@ -134,6 +134,20 @@ class ComplaintStore(SqlStore):
 
         return await self._run(q)
 
+    async def latest_filed_since(self, chat_id: int, since: datetime) -> Complaint | None:
+        """The chat's most recent case if it was filed at or after `since`."""
+
+        def q(s: Session) -> Complaint | None:
+            stmt = (
+                select(Complaint)
+                .where(Complaint.citizen_chat_id == chat_id, Complaint.received_at >= since)
+                .order_by(col(Complaint.id).desc())
+                .limit(1)
+            )
+            return s.exec(stmt).first()
+
+        return await self._run(q)
+
     async def filed_since(self, chat_id: int, since: datetime) -> int:
         """How many cases a chat has filed since a moment (the daily limit, across instances)."""
 

@@ -68,6 +68,10 @@ class Story:
         await self.data.outbox.deliver_once(self.app.bot)
         return self.api.calls[before:]
 
+    def citizen_cases(self) -> list[Complaint]:
+        with Session(self.engine()) as s:
+            return list(s.exec(select(Complaint).where(Complaint.citizen_chat_id == CITIZEN["id"])))
+
     def engine(self) -> Any:
         return self.data.cases.store.engine
 
@@ -177,6 +181,24 @@ async def test_sending_from_a_summary_the_citizen_deleted_still_gives_the_code(s
     assert story.case(code).status == "received"
     [filed] = sends(story.api.calls)[-1:]
     assert int(filed.params["chat_id"]) == CITIZEN["id"] and "Hạn xử lý" in filed.params["text"]
+
+
+async def test_send_pressed_again_repeats_the_code_and_files_nothing_more(
+    story: Story, clock: FakeClock
+):
+    """A double tap on "Gửi", or Telegram re-delivering the press after an instance died
+    between storing the case and replying: the citizen gets the same code, no second case."""
+    code = await file_phan_anh(story)
+    summary = next(
+        c for c in reversed(story.api.calls) if any("Gửi" in label for label, _ in buttons(c))
+    )
+    [again] = sends(await story.press(summary, "Gửi"))
+    assert "đã nhận rồi" in again.params["text"] and code in again.params["text"]
+    assert "Hạn xử lý" in again.params["text"]
+    assert len(story.citizen_cases()) == 1
+    clock.advance(hours=1)  # long after: an old summary's button no longer speaks for a case
+    answered = await story.press(summary, "Gửi")
+    assert not sends(answered) and len(story.citizen_cases()) == 1
 
 
 async def test_official_acknowledges_answers_transfers_extends_and_resolves(story: Story):
