@@ -266,14 +266,27 @@ class ComplaintFlow:
         draft.phone = re.sub(r"[ .-]", "", phone)
         return await self._advance(draft)
 
-    async def photo(self, draft: ComplaintDraft, file_id: str) -> Prompt:
+    async def photo(
+        self, draft: ComplaintDraft, file_id: str, caption: str | None = None
+    ) -> Prompt:
+        """A photo for the case; its caption, if any, is added to the description while the
+        description stays within its limit (otherwise the citizen is told it was not kept)."""
         if draft.step != "attachments":
             return Prompt(t.STALE_STEP)
         if len(draft.photos) >= MAX_PHOTOS:
             return Prompt(t.PHOTO_LIMIT.format(max_photos=MAX_PHOTOS), self.prompt(draft).buttons)
         draft.photos = [*draft.photos, file_id]
-        await self.store.save_draft(draft)
         text = t.PHOTO_ADDED.format(count=len(draft.photos), max_photos=MAX_PHOTOS)
+        note = clean(caption or "").strip()
+        if note:
+            described = f"{draft.description or ''}\n({t.PHOTO_LABEL} {len(draft.photos)}) {note}"
+            if len(described) <= MAX_DESCRIPTION:
+                draft.description = described.strip()
+                text += t.CAPTION_KEPT
+            else:
+                room = max(0, MAX_DESCRIPTION - len(draft.description or ""))
+                text += t.CAPTION_TOO_LONG.format(length=len(note), room=room)
+        await self.store.save_draft(draft)
         return Prompt(text, self.prompt(draft).buttons, ask_location=True)
 
     async def location(self, draft: ComplaintDraft, latitude: float, longitude: float) -> Prompt:

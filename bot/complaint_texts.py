@@ -61,6 +61,12 @@ ASK_ATTACHMENTS = (
     "sự việc. Không có thì bấm Bỏ qua."
 )
 PHOTO_ADDED = "Đã nhận ảnh ({count}/{max_photos}). Gửi thêm, hoặc bấm Xong."
+PHOTO_LABEL = "ảnh"
+CAPTION_KEPT = "\nChú thích của ảnh đã được thêm vào nội dung phản ánh."
+CAPTION_TOO_LONG = (
+    "\nẢnh đã được giữ, nhưng chú thích dài {length} ký tự mà nội dung phản ánh chỉ còn chỗ "
+    "cho {room} ký tự, nên em chưa lưu được chú thích này ạ."
+)
 PHOTO_LIMIT = "Dạ, đã đủ {max_photos} ảnh rồi ạ. Anh/chị bấm Xong để tiếp tục."
 LOCATION_ADDED = "Đã nhận vị trí. 📍 Gửi thêm ảnh, hoặc bấm Xong."
 ASK_NAME_REQUIRED = (

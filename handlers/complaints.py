@@ -89,7 +89,7 @@ async def on_draft_message(update: Update, context: BotContext) -> bool:
     if draft is None:
         return False
     if message.photo:
-        prompt = await flow.photo(draft, message.photo[-1].file_id)
+        prompt = await flow.photo(draft, message.photo[-1].file_id, message.caption)
     elif message.location:
         prompt = await flow.location(draft, message.location.latitude, message.location.longitude)
     elif message.contact:

@@ -201,6 +201,29 @@ async def test_send_pressed_again_repeats_the_code_and_files_nothing_more(
     assert not sends(answered) and len(story.citizen_cases()) == 1
 
 
+async def test_a_photo_caption_joins_the_description_within_its_limit(story: Story):
+    """What a citizen writes under a photo is part of the report; a caption that would push the
+    description past its limit is not kept, and the citizen is told so (the photo is)."""
+    [prompt] = sends(await story.say("/phananh"))
+    calls = await story.press(prompt, "Phản ánh")
+    calls = await story.press(last_with_buttons(calls), "Đường sá")
+    await story.say("Mỹ Tho")
+    await story.say("Đèn đường ở ấp 3 tắt cả tuần nay.")
+    kept = sends(await story.feed(builders.photo(caption="Cột đèn số 7 <gãy>")))[0]
+    assert "Chú thích của ảnh đã được thêm" in kept.params["text"]
+    calls = await story.feed(builders.photo(caption="x" * 3000))
+    refused = sends(calls)[0].params["text"]
+    assert "2/5" in refused and "chưa lưu được chú thích" in refused
+    calls = await story.press(last_with_buttons(calls), "Xong")
+    calls = await story.press(last_with_buttons(calls), "ẩn danh")
+    summary = last_with_buttons(calls)
+    assert "(ảnh 1) Cột đèn số 7 &lt;gãy&gt;" in summary.params["text"]
+    code = code_in(sends(await story.press(summary, "Gửi"))[0].params["text"])
+    case = story.case(code)
+    assert case.description.endswith("(ảnh 1) Cột đèn số 7 <gãy>") and "xxx" not in case.description
+    assert len(case.photos) == 2
+
+
 async def test_official_acknowledges_answers_transfers_extends_and_resolves(story: Story):
     code = await file_phan_anh(story)
     [note] = sends(await story.deliver(), TRUONG["id"])
