@@ -45,7 +45,11 @@ class ConversationStore(Protocol):
 class QuestionStore(Protocol):
     """The log of questions, for maintainers (knowledge gaps) and staff (handoff)."""
 
-    async def record_question(self, record: QuestionRecord) -> int: ...
+    async def record_question(
+        self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
+    ) -> int:
+        """Log the question; with `procedure_id`, also remember it as `chat_id`'s subject."""
+        ...
 
     async def forward_question(
         self, question_id: int, token: str, chat_id: int, now: datetime

@@ -104,8 +104,6 @@ class QuestionService:
         reception = await self._reception(chat_id, text, u, procedure)
         if reception is not None and self.reception is not None:
             kind, procedure = "reception", self.kb.by_id[self.reception.procedure_id]
-        if procedure is not None:
-            await self.store.remember_procedure(chat_id, procedure.id, now)
         forwardable = ("choices", "no_match", "none", "followup")
         token = secrets.token_urlsafe(6) if kind in forwardable else None
         outcome = {"card": "answered", "choices": "suggested", "reception": "answered"}.get(
@@ -125,7 +123,9 @@ class QuestionService:
                 best_procedure_id=u.best.id if u.best else None,
                 best_score=u.best.score if u.best else None,
                 forward_token=token,
-            )
+            ),
+            chat_id=chat_id,
+            procedure_id=procedure.id if procedure is not None else None,
         )
         return Answer(
             kind=kind,

@@ -57,23 +57,13 @@ class SqlStore:
         return await self._run(q)
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None:
-        changed = {"last_procedure_id": procedure_id, "updated_at": now}
-
-        def q(s: Session) -> None:
-            # One upsert rather than a read and an ORM write: this runs for most answers.
-            dialect = s.get_bind().dialect.name
-            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-            s.connection().execute(
-                insert(ChatContext)
-                .values(chat_id=chat_id, **changed)
-                .on_conflict_do_update(index_elements=["chat_id"], set_=changed)
-            )
-
-        await self._run(q)
+        await self._run(lambda s: _remember(s, chat_id, procedure_id, now))
 
     # -- questions -------------------------------------------------------------------------
 
-    async def record_question(self, record: QuestionRecord) -> int:
+    async def record_question(
+        self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
+    ) -> int:
         def q(s: Session) -> int:
             # A plain INSERT … RETURNING on the connection: every message is logged, and the
             # ORM's machinery costs more than the insert for a row nobody reads back here.
@@ -81,6 +71,9 @@ class SqlStore:
             stmt = insert(QuestionLog).values(**row).returning(col(QuestionLog.id))
             new_id = s.connection().execute(stmt).scalar_one()
             assert new_id is not None  # the primary key the database just assigned
+            if chat_id is not None and procedure_id is not None:
+                # The chat's subject in the same transaction: one round trip per answer less.
+                _remember(s, chat_id, procedure_id, record.created_at)
             return new_id
 
         return await self._run(q)
@@ -126,3 +119,15 @@ class SqlStore:
             return list(s.exec(stmt.order_by(col(QuestionLog.id))))
 
         return await self._run(q)
+
+
+def _remember(s: Session, chat_id: int, procedure_id: str, now: datetime) -> None:
+    """Upsert the chat's last procedure: one statement rather than a read and an ORM write."""
+    changed = {"last_procedure_id": procedure_id, "updated_at": now}
+    dialect = s.get_bind().dialect.name
+    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    s.connection().execute(
+        upsert(ChatContext)
+        .values(chat_id=chat_id, **changed)
+        .on_conflict_do_update(index_elements=["chat_id"], set_=changed)
+    )
