@@ -41,6 +41,10 @@ class ConversationStore(Protocol):
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None: ...
 
+    async def chat_busy(self, chat_id: int) -> bool:
+        """Whether the chat has a complaint draft or an open conversation with staff."""
+        ...
+
 
 class QuestionStore(Protocol):
     """The log of questions, for maintainers (knowledge gaps) and staff (handoff)."""

@@ -79,6 +79,10 @@ class QuestionService:
     def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
 
+    async def chat_busy(self, chat_id: int) -> bool:
+        """Whether a complaint draft or a conversation with staff may claim the chat's messages."""
+        return await self.store.chat_busy(chat_id)
+
     async def answer(self, chat_id: int, text: str) -> Answer:
         """Decide the reply to a free-text message and record the question."""
         truncated = len(text) if len(text) > MAX_QUESTION_CHARS else None

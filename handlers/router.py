@@ -7,12 +7,20 @@ from telegram import Update
 
 from bot.context import BotContext
 from handlers import complaints, fallback, handoff, officials, questions
+from handlers.common import is_private
 
 
 async def on_text(update: Update, context: BotContext) -> None:
     if await officials.on_typed(update, context):
         return
     if await handoff.staff_typed(update, context):
+        return
+    chat = update.effective_chat
+    private_id = chat.id if chat is not None and is_private(update) else None
+    # Most messages are questions: one query says whether a draft or a conversation with staff
+    # could claim this one, rather than one query for each of them.
+    if private_id is not None and not await context.bot_data.questions.chat_busy(private_id):
+        await questions.on_text(update, context)
         return
     if await complaints.on_draft_message(update, context):
         return

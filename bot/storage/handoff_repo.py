@@ -6,13 +6,26 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, exists, or_, update
 from sqlmodel import Session, col, select
 
+from bot.storage.complaint_models import ComplaintDraft
 from bot.storage.complaint_repo import ComplaintStore, Outgoing, _outbox_row
 from bot.storage.handoff_models import HandoffCase
 
 OPEN = ("waiting", "claimed")
+
+# Built once: asked for every citizen message, and SQLAlchemy's compiled cache then hits at once.
+_BUSY = select(
+    or_(
+        exists().where(col(ComplaintDraft.chat_id) == bindparam("chat")),
+        exists().where(
+            col(HandoffCase.citizen_chat_id) == bindparam("chat"),
+            # Equalities, not IN: an IN list is expanded anew for every execution.
+            or_(*(col(HandoffCase.status) == status for status in OPEN)),
+        ),
+    )
+)
 
 
 class HandoffStore(ComplaintStore):
@@ -55,6 +68,12 @@ class HandoffStore(ComplaintStore):
             return s.get(HandoffCase, found) if found is not None else None
 
         return await self._run(q)
+
+    async def chat_busy(self, chat_id: int) -> bool:
+        """Whether the chat has a complaint draft or an open handoff (one query for both)."""
+        return await self._run(
+            lambda s: bool(s.connection().execute(_BUSY, {"chat": chat_id}).scalar())
+        )
 
     async def open_handoffs(self) -> list[HandoffCase]:
         """Every open handoff, oldest first (the queue staff work through)."""
