@@ -71,9 +71,7 @@ class HandoffStore(ComplaintStore):
 
     async def chat_busy(self, chat_id: int) -> bool:
         """Whether the chat has a complaint draft or an open handoff (one query for both)."""
-        return await self._run(
-            lambda s: bool(s.connection().execute(_BUSY, {"chat": chat_id}).scalar())
-        )
+        return await self._run_core(lambda c: bool(c.execute(_BUSY, {"chat": chat_id}).scalar()))
 
     async def open_handoffs(self) -> list[HandoffCase]:
         """Every open handoff, oldest first (the queue staff work through)."""
