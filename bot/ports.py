@@ -34,6 +34,14 @@ class QuestionRecord:
     forward_token: str | None = None
 
 
+@dataclass(frozen=True)
+class ChatClaims:
+    """What may claim a chat's next message before the question answerer does."""
+
+    draft_step: str | None  # the step of the chat's complaint draft, None without one
+    handoff: bool  # an open conversation with staff
+
+
 class ConversationStore(Protocol):
     """Per-chat memory that every bot instance must see."""
 
@@ -41,8 +49,8 @@ class ConversationStore(Protocol):
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None: ...
 
-    async def chat_busy(self, chat_id: int) -> bool:
-        """Whether the chat has a complaint draft or an open conversation with staff."""
+    async def chat_claims(self, chat_id: int) -> ChatClaims:
+        """The chat's complaint draft step and whether it is in conversation with staff."""
         ...
 
 

@@ -11,7 +11,7 @@ from bot import handoff_texts, texts
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Procedure
 from bot.matching import ProcedureMatch
-from bot.ports import Clock, ConversationStore, QuestionRecord, QuestionStore
+from bot.ports import ChatClaims, Clock, ConversationStore, QuestionRecord, QuestionStore
 from bot.reception_desk import ReceptionAnswer, ReceptionDesk
 from bot.understanding import Understander, Understanding
 
@@ -79,9 +79,9 @@ class QuestionService:
     def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
 
-    async def chat_busy(self, chat_id: int) -> bool:
+    async def chat_claims(self, chat_id: int) -> ChatClaims:
         """Whether a complaint draft or a conversation with staff may claim the chat's messages."""
-        return await self.store.chat_busy(chat_id)
+        return await self.store.chat_claims(chat_id)
 
     async def answer(self, chat_id: int, text: str) -> Answer:
         """Decide the reply to a free-text message and record the question."""

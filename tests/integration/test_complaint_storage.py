@@ -27,6 +27,7 @@ from bot.casework import CaseService
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.notify import BACKOFF_SECONDS, MAX_ATTEMPTS, OutboxWorker
+from bot.ports import ChatClaims
 from bot.storage.complaint_models import Complaint, ComplaintDraft, OutboxMessage
 from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
 from bot.storage.db import make_engine, migrate
@@ -236,13 +237,14 @@ async def test_draft_is_saved_at_every_step_read_back_and_dropped(store: Complai
     assert untouched is not None and untouched.description == "Đèn đường hỏng"
 
 
-async def test_chat_is_busy_only_while_it_has_a_draft_or_an_open_handoff(engine: Engine):
+async def test_chat_is_claimed_only_by_its_draft_or_its_open_handoff(engine: Engine):
     store, other_chat = HandoffStore(engine), 5_123_456_789
-    assert not await store.chat_busy(CITIZEN_CHAT)
-    await store.save_draft(make_draft())
-    assert await store.chat_busy(CITIZEN_CHAT) and not await store.chat_busy(other_chat)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(draft_step=None, handoff=False)
+    await store.save_draft(make_draft(step="description"))
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("description", handoff=False)
+    assert await store.chat_claims(other_chat) == ChatClaims(None, handoff=False)
     await store.drop_draft(CITIZEN_CHAT)
-    assert not await store.chat_busy(CITIZEN_CHAT)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(None, handoff=False)
 
     case = HandoffCase(
         citizen_chat_id=CITIZEN_CHAT,
@@ -255,11 +257,13 @@ async def test_chat_is_busy_only_while_it_has_a_draft_or_an_open_handoff(engine:
     )
     case = await store.open_handoff(case, lambda _: [], NOW)
     assert case.id is not None
-    assert await store.chat_busy(CITIZEN_CHAT) and not await store.chat_busy(other_chat)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(None, handoff=True)
+    assert await store.chat_claims(other_chat) == ChatClaims(None, handoff=False)
     assert await store.change_handoff(case.id, 0, {"status": "claimed"}, [], NOW)
-    assert await store.chat_busy(CITIZEN_CHAT)
+    await store.save_draft(make_draft(step="type"))
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("type", handoff=True)
     assert await store.change_handoff(case.id, 1, {"status": "closed", "closed_at": NOW}, [], NOW)
-    assert not await store.chat_busy(CITIZEN_CHAT)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("type", handoff=False)
 
 
 # -- 2. filing -----------------------------------------------------------------------------------
