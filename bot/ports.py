@@ -34,6 +34,14 @@ class QuestionRecord:
     forward_token: str | None = None
 
 
+@dataclass(frozen=True)
+class ChatClaims:
+    """What may claim a chat's next message before the question answerer does."""
+
+    draft_step: str | None  # the step of the chat's complaint draft, None without one
+    handoff: bool  # an open conversation with staff
+
+
 class ConversationStore(Protocol):
     """Per-chat memory that every bot instance must see."""
 
@@ -41,11 +49,19 @@ class ConversationStore(Protocol):
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None: ...
 
+    async def chat_claims(self, chat_id: int) -> ChatClaims:
+        """The chat's complaint draft step and whether it is in conversation with staff."""
+        ...
+
 
 class QuestionStore(Protocol):
     """The log of questions, for maintainers (knowledge gaps) and staff (handoff)."""
 
-    async def record_question(self, record: QuestionRecord) -> int: ...
+    async def record_question(
+        self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
+    ) -> int:
+        """Log the question; with `procedure_id`, also remember it as `chat_id`'s subject."""
+        ...
 
     async def forward_question(
         self, question_id: int, token: str, chat_id: int, now: datetime

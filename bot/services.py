@@ -11,7 +11,7 @@ from bot import handoff_texts, texts
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Procedure
 from bot.matching import ProcedureMatch
-from bot.ports import Clock, ConversationStore, QuestionRecord, QuestionStore
+from bot.ports import ChatClaims, Clock, ConversationStore, QuestionRecord, QuestionStore
 from bot.reception_desk import ReceptionAnswer, ReceptionDesk
 from bot.understanding import Understander, Understanding
 
@@ -79,6 +79,10 @@ class QuestionService:
     def kb(self) -> KnowledgeBase:
         return self.knowledge.kb
 
+    async def chat_claims(self, chat_id: int) -> ChatClaims:
+        """Whether a complaint draft or a conversation with staff may claim the chat's messages."""
+        return await self.store.chat_claims(chat_id)
+
     async def answer(self, chat_id: int, text: str) -> Answer:
         """Decide the reply to a free-text message and record the question."""
         truncated = len(text) if len(text) > MAX_QUESTION_CHARS else None
@@ -104,8 +108,6 @@ class QuestionService:
         reception = await self._reception(chat_id, text, u, procedure)
         if reception is not None and self.reception is not None:
             kind, procedure = "reception", self.kb.by_id[self.reception.procedure_id]
-        if procedure is not None:
-            await self.store.remember_procedure(chat_id, procedure.id, now)
         forwardable = ("choices", "no_match", "none", "followup")
         token = secrets.token_urlsafe(6) if kind in forwardable else None
         outcome = {"card": "answered", "choices": "suggested", "reception": "answered"}.get(
@@ -125,7 +127,9 @@ class QuestionService:
                 best_procedure_id=u.best.id if u.best else None,
                 best_score=u.best.score if u.best else None,
                 forward_token=token,
-            )
+            ),
+            chat_id=chat_id,
+            procedure_id=procedure.id if procedure is not None else None,
         )
         return Answer(
             kind=kind,

@@ -79,6 +79,11 @@ async def on_button(update: Update, context: BotContext) -> None:
     await show(query.message, prompt)
 
 
+def takes_text(step: str) -> bool:
+    """Whether a draft at `step` takes typed text (else it waits for a button)."""
+    return step not in BUTTON_STEPS
+
+
 async def on_draft_message(update: Update, context: BotContext) -> bool:
     """Text, photo, location or contact while a draft is open; False when there is none."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
@@ -97,7 +102,7 @@ async def on_draft_message(update: Update, context: BotContext) -> bool:
         phone = message.contact.phone_number if own else ""
         prompt = await flow.phone(draft, phone)
     elif message.text is not None:
-        if draft.step in BUTTON_STEPS:
+        if not takes_text(draft.step):
             # The flow waits for a button: a typed message is a new question or report, so
             # it is answered as usual (a new report replaces this draft).
             return False

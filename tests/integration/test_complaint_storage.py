@@ -27,9 +27,12 @@ from bot.casework import CaseService
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.notify import BACKOFF_SECONDS, MAX_ATTEMPTS, OutboxWorker
+from bot.ports import ChatClaims
 from bot.storage.complaint_models import Complaint, ComplaintDraft, OutboxMessage
 from bot.storage.complaint_repo import Change, ComplaintStore, Outgoing
 from bot.storage.db import make_engine, migrate
+from bot.storage.handoff_models import HandoffCase
+from bot.storage.handoff_repo import HandoffStore
 from bot.sweep import sweep_overdue
 from tests.clock import FakeClock
 
@@ -232,6 +235,35 @@ async def test_draft_is_saved_at_every_step_read_back_and_dropped(store: Complai
     assert await store.draft(CITIZEN_CHAT) is None
     untouched = await store.draft(other_chat)
     assert untouched is not None and untouched.description == "Đèn đường hỏng"
+
+
+async def test_chat_is_claimed_only_by_its_draft_or_its_open_handoff(engine: Engine):
+    store, other_chat = HandoffStore(engine), 5_123_456_789
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(draft_step=None, handoff=False)
+    await store.save_draft(make_draft(step="description"))
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("description", handoff=False)
+    assert await store.chat_claims(other_chat) == ChatClaims(None, handoff=False)
+    await store.drop_draft(CITIZEN_CHAT)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(None, handoff=False)
+
+    case = HandoffCase(
+        citizen_chat_id=CITIZEN_CHAT,
+        citizen_name="Dân",
+        question="Xin hỏi thủ tục nuôi chim yến?",
+        understood="không rõ",
+        status="waiting",
+        created_at=NOW,
+        last_activity_at=NOW,
+    )
+    case = await store.open_handoff(case, lambda _: [], NOW)
+    assert case.id is not None
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims(None, handoff=True)
+    assert await store.chat_claims(other_chat) == ChatClaims(None, handoff=False)
+    assert await store.change_handoff(case.id, 0, {"status": "claimed"}, [], NOW)
+    await store.save_draft(make_draft(step="type"))
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("type", handoff=True)
+    assert await store.change_handoff(case.id, 1, {"status": "closed", "closed_at": NOW}, [], NOW)
+    assert await store.chat_claims(CITIZEN_CHAT) == ChatClaims("type", handoff=False)
 
 
 # -- 2. filing -----------------------------------------------------------------------------------

@@ -63,6 +63,16 @@ async def test_chat_subject_is_remembered_and_expires(store: SqlStore):
     assert await store.last_procedure(42, NOW) == "ho-chieu"
 
 
+async def test_question_logged_with_the_chat_subject_in_one_call(store: SqlStore):
+    first = await store.record_question(_question(), chat_id=42, procedure_id="khai-sinh")
+    assert await store.last_procedure(42, NOW - timedelta(minutes=1)) == "khai-sinh"
+    second = await store.record_question(_question(), chat_id=42, procedure_id="ho-chieu")
+    assert await store.last_procedure(42, NOW - timedelta(minutes=1)) == "ho-chieu"
+    await store.record_question(_question(), chat_id=42)  # no procedure: the subject stays
+    assert await store.last_procedure(42, NOW - timedelta(minutes=1)) == "ho-chieu"
+    assert second > first and len(await store.unanswered()) == 3
+
+
 async def test_big_telegram_ids_fit(store: SqlStore):
     big = -1_001_234_567_890  # supergroup ids exceed 32 bits
     await store.remember_procedure(big, "khai-tu", NOW)
