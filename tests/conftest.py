@@ -58,6 +58,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+def settings_for(knowledge: Path, database_url: str) -> Settings:
+    """Settings of a test bot on a given knowledge folder and database, nothing from `.env`."""
+    return Settings(
+        _env_file=None,
+        telegram_bot_token="123:TEST",
+        database_url=database_url,
+        knowledge_dir=knowledge,
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(

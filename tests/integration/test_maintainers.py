@@ -21,11 +21,10 @@ from bot import maintenance_texts as m
 from bot import texts
 from bot.app import build_application
 from bot.local_api import LocalBotApi
-from bot.settings import Settings
 from bot.storage.knowledge_state import CURRENT, KnowledgeState
 from tests import builders
 from tests.clock import FakeClock
-from tests.conftest import ROOT, throwaway_postgres_url
+from tests.conftest import ROOT, settings_for, throwaway_postgres_url
 from tests.e2e.test_cli import _run as run_cli
 from tests.integration.test_complaints import CHU_TICH, TRUONG, Story, last_with_buttons, sends
 from tests.integration.test_handoff import GROUP, UNANSWERABLE
@@ -46,15 +45,6 @@ def knowledge_copy(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return folder
-
-
-def settings_for(folder: Path, database_url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=database_url,
-        knowledge_dir=folder,
-    )
 
 
 def add_alias(folder: Path, procedure_id: str, alias: str) -> None:

@@ -22,11 +22,10 @@ from bot import stats_texts as st
 from bot.app import build_application
 from bot.button_seal import MARK
 from bot.local_api import Call, LocalBotApi
-from bot.settings import Settings
 from bot.sweep import sweep_overdue
 from tests import builders
 from tests.clock import FakeClock
-from tests.conftest import buttons
+from tests.conftest import buttons, settings_for
 from tests.integration.test_complaints import (
     CHU_TICH,
     CITIZEN,
@@ -53,15 +52,6 @@ def knowledge(tmp_path: Path) -> Path:
     shutil.copytree(MINI, root)
     (root / "reports.yaml").write_text(REPORTS_YAML, encoding="utf-8")
     return root
-
-
-def settings_for(knowledge: Path, database_url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=database_url,
-        knowledge_dir=knowledge,
-    )
 
 
 @pytest.fixture
