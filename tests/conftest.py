@@ -58,24 +58,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-def settings_for(knowledge: Path, database_url: str) -> Settings:
+def settings_for(knowledge: Path, database_url: str, **extra: Any) -> Settings:
     """Settings of a test bot on a given knowledge folder and database, nothing from `.env`."""
-    return Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=database_url,
-        knowledge_dir=knowledge,
-    )
+    values: dict[str, Any] = {
+        "telegram_bot_token": "123:TEST",
+        "database_url": database_url,
+        "knowledge_dir": knowledge,
+        # Tests type faster than people and their clock stands still (limits: test_flood).
+        "messages_per_minute": 1000,
+    }
+    return Settings(_env_file=None, **(values | extra))
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token="123456:TEST",
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
-        knowledge_dir=KNOWLEDGE,
-        messages_per_minute=1000,  # tests type faster than people; tests/integration/test_flood
+    return settings_for(
+        KNOWLEDGE, f"sqlite:///{tmp_path / 'bot.sqlite'}", telegram_bot_token="123456:TEST"
     )
 
 

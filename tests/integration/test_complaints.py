@@ -23,7 +23,7 @@ from bot.storage.complaint_models import CaseEvent, Complaint, OutboxMessage
 from bot.sweep import sweep_overdue
 from tests import builders
 from tests.clock import FakeClock
-from tests.conftest import buttons, sent_message
+from tests.conftest import buttons, sent_message, settings_for
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 CITIZEN = builders.CITIZEN
@@ -107,13 +107,7 @@ def code_in(text: str) -> str:
 
 def mini_settings(tmp_path: Path) -> Settings:
     """The bot on the small fixture knowledge and an SQLite file of this test's own."""
-    return Settings(
-        _env_file=None,
-        telegram_bot_token="123:TEST",
-        database_url=f"sqlite:///{tmp_path / 'bot.sqlite'}",
-        knowledge_dir=MINI,
-        messages_per_minute=1000,  # the clock stands still: a story is "one minute" long
-    )
+    return settings_for(MINI, f"sqlite:///{tmp_path / 'bot.sqlite'}")
 
 
 @pytest.fixture
