@@ -135,8 +135,8 @@ def build_application(
         data.questions = QuestionService(
             knowledge, store, clock, followup_seconds=settings.followup_seconds
         )
-        data.flow = ComplaintFlow(kb, store, clock, daily_limit=settings.complaints_per_day)
         data.cases = CaseService(kb, store, clock, daily_limit=settings.complaints_per_day)
+        data.flow = ComplaintFlow(kb, store, clock, limit=data.cases.refusal_for_limit)
         data.desk = OfficialDesk(data.cases)
         data.citizens = CitizenDesk(data.cases)
         data.handoff = HandoffDesk(kb, store, clock)

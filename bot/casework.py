@@ -76,6 +76,14 @@ class CaseService:
         self.calendar = calendar_of(kb)
         self.daily_limit = daily_limit
 
+    async def refusal_for_limit(self, chat_id: int) -> str | None:
+        """Why the chat may not file now (its cases of the last 24 hours, counted across
+        instances, reached COMPLAINTS_PER_DAY), or None when it may."""
+        since = self.clock.now() - timedelta(days=1)  # a rolling day, not the calendar's
+        if await self.store.filed_since(chat_id, since) < self.daily_limit:
+            return None
+        return t.DAILY_LIMIT.format(limit=self.daily_limit)
+
     # -- helpers -------------------------------------------------------------------------------
 
     @property
@@ -226,10 +234,11 @@ class CaseService:
             draft.full_name and draft.phone
         ):
             return t.STALE_STEP, None
-        now = self.clock.now()
-        if await self.store.filed_since(draft.chat_id, now - timedelta(days=1)) >= self.daily_limit:
+        refusal = await self.refusal_for_limit(draft.chat_id)
+        if refusal is not None:
             # Checked again here: the draft may have been started before the limit was reached.
-            return t.DAILY_LIMIT.format(limit=self.daily_limit), None
+            return refusal, None
+        now = self.clock.now()
         accused = named_official(draft.accused, self.kb.officials) if draft.accused else None
         decision = route(category, draft.commune_id, accused, self.kb.routing, self.kb.officials)
         ack_due, resolve_due = initial_deadlines(kind, now, self.kb.deadlines, self.calendar)

@@ -25,6 +25,8 @@ class SharedLocks(Protocol):
 
     def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
 
+    async def open(self) -> None: ...
+
     async def close(self) -> None: ...
 
 
@@ -76,7 +78,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[key]
 
     async def initialize(self) -> None:
-        """Nothing to set up: locks are created on demand."""
+        """Open the shared locks' connections; local locks are created on demand."""
+        if self._shared is not None:
+            await self._shared.open()
 
     async def shutdown(self) -> None:
         """Close the shared locks' connections; local locks die with their last waiter."""

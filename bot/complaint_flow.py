@@ -9,8 +9,8 @@ reported). Any instance can take the next message: the draft row is the only sta
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from html import escape
 
 from rapidfuzz import fuzz, process
@@ -67,12 +67,17 @@ class ComplaintFlow:
     """Asks only what the chosen type needs; every answer is saved before the next question."""
 
     def __init__(
-        self, kb: KnowledgeBase, store: ComplaintStore, clock: Clock, daily_limit: int = 3
+        self,
+        kb: KnowledgeBase,
+        store: ComplaintStore,
+        clock: Clock,
+        limit: Callable[[int], Awaitable[str | None]] | None = None,
     ) -> None:
         self.kb = kb
         self.store = store
         self.clock = clock
-        self.daily_limit = daily_limit
+        # The daily limit is CaseService's rule (`refusal_for_limit`), checked again on "Gửi".
+        self.limit = limit
         names: list[str] = []
         self._commune_of: list[str] = []
         for c in kb.communes.values():
@@ -89,8 +94,9 @@ class ComplaintFlow:
     async def start(self, chat_id: int, user_id: int, description: str | None = None) -> Prompt:
         """Begin (or restart) a draft; a message classed as a complaint becomes its text.
         A chat that has filed its daily number of cases is told when it may file again."""
-        if await self.over_daily_limit(chat_id):
-            return Prompt(t.DAILY_LIMIT.format(limit=self.daily_limit), done=True)
+        refusal = await self.limit(chat_id) if self.limit is not None else None
+        if refusal is not None:
+            return Prompt(refusal, done=True)
         draft = ComplaintDraft(
             chat_id=chat_id,
             user_id=user_id,
@@ -103,10 +109,6 @@ class ComplaintFlow:
         if description:
             prompt.text = t.START_FROM_MESSAGE + "\n\n" + prompt.text
         return prompt
-
-    async def over_daily_limit(self, chat_id: int) -> bool:
-        since = self.clock.now() - timedelta(days=1)
-        return await self.store.filed_since(chat_id, since) >= self.daily_limit
 
     async def active(self, chat_id: int) -> ComplaintDraft | None:
         return await self.store.draft(chat_id)

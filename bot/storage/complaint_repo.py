@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,6 +25,28 @@ from bot.storage.complaint_models import (
 from bot.storage.repositories import SqlStore
 
 T = TypeVar("T")
+
+
+def _draft_upsert(dialect_insert: Callable[..., Any]) -> Any:
+    stmt = dialect_insert(ComplaintDraft)
+    columns = [c.name for c in ComplaintDraft.__table__.columns if c.name != "chat_id"]  # type: ignore[attr-defined]
+    return stmt.on_conflict_do_update(
+        index_elements=["chat_id"], set_={name: stmt.excluded[name] for name in columns}
+    )
+
+
+_SAVE_DRAFT = {
+    "sqlite": _draft_upsert(sqlite_insert),
+    "postgresql": _draft_upsert(postgresql_insert),
+}
+_FILED_SINCE = (
+    select(func.count())
+    .select_from(Complaint)
+    .where(
+        col(Complaint.citizen_chat_id) == bindparam("chat"),
+        col(Complaint.received_at) >= bindparam("since"),
+    )
+)
 
 
 @dataclass
@@ -67,10 +92,13 @@ class ComplaintStore(SqlStore):
         return await self._run(q)
 
     async def save_draft(self, draft: ComplaintDraft) -> None:
-        def q(s: Session) -> None:
-            s.merge(draft)
+        """Insert or replace the chat's draft: one statement (saved at every step)."""
+        values = draft.model_dump()
 
-        await self._run(q)
+        def q(conn: Connection) -> None:
+            conn.execute(_SAVE_DRAFT[conn.dialect.name], values)
+
+        await self._run_core(q, single_statement=True)
 
     async def drop_draft(self, chat_id: int) -> None:
         def q(s: Session) -> None:
@@ -151,15 +179,10 @@ class ComplaintStore(SqlStore):
     async def filed_since(self, chat_id: int, since: datetime) -> int:
         """How many cases a chat has filed since a moment (the daily limit, across instances)."""
 
-        def q(s: Session) -> int:
-            stmt = (
-                select(func.count())
-                .select_from(Complaint)
-                .where(Complaint.citizen_chat_id == chat_id, Complaint.received_at >= since)
-            )
-            return int(s.exec(stmt).one())
+        def q(conn: Connection) -> int:
+            return int(conn.execute(_FILED_SINCE, {"chat": chat_id, "since": since}).scalar_one())
 
-        return await self._run(q)
+        return await self._run_core(q, single_statement=True)
 
     async def history(self, complaint_id: int) -> list[CaseEvent]:
         def q(s: Session) -> list[CaseEvent]:

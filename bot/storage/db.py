@@ -4,17 +4,51 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 log = logging.getLogger(__name__)
+
+
+_POSTGRES_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 10}
+IDLE_BEFORE_PING = 30.0  # seconds a pooled PostgreSQL connection rests before it is checked
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has rested a while.
+
+    SQLAlchemy's pool_pre_ping checks every time, a round trip on each of the two or three
+    calls an answer makes (bench/bench_e2e.py). A connection in steady use is known to work;
+    one that rested may have been closed by a PostgreSQL restart or a firewall. A failed check
+    makes the pool replace the connection before the caller gets it (SQLAlchemy's documented
+    custom pessimistic disconnect handling).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _rested_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("checked_in")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure: this connection is gone
+            raise DisconnectionError() from exc
 
 
 def make_engine(url: str) -> Engine:
@@ -40,7 +74,26 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(parsed, **_POSTGRES_POOL)
+    _ping_when_idle(engine)
+    return engine
+
+
+# One asyncio twin per engine, however many repositories share the engine; dropped with it.
+_TWINS: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def async_twin(engine: Engine) -> AsyncEngine | None:
+    """For a PostgreSQL engine, an asyncio engine on the same database (psycopg 3's async mode)
+    and with the same pool settings; None for SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    twin = _TWINS.get(engine)
+    if twin is None:
+        twin = create_async_engine(engine.url, **_POSTGRES_POOL)
+        _ping_when_idle(twin.sync_engine)
+        _TWINS[engine] = twin
+    return twin
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -78,7 +78,7 @@ class HandoffStore(ComplaintStore):
             step, handoff = conn.execute(_CLAIMS, {"chat": chat_id}).one()
             return ChatClaims(draft_step=step, handoff=bool(handoff))
 
-        return await self._run_core(q)
+        return await self._run_core(q, single_statement=True)
 
     async def open_handoffs(self) -> list[HandoffCase]:
         """Every open handoff, oldest first (the queue staff work through)."""

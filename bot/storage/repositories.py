@@ -1,4 +1,8 @@
-"""SQL implementations of the core's storage ports; sync sessions run off the event loop."""
+"""SQL implementations of the core's storage ports.
+
+Each repository method is written once, as a plain function of a sync Session or Connection, and
+run in the way that costs least for the database at hand (see `SqlStore.__init__`).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import QuestionRecord
+from bot.storage.db import async_twin
 from bot.storage.models import ChatContext, QuestionLog
 
 _RECORD_FIELDS = {f.name for f in fields(QuestionRecord)}
@@ -40,19 +46,57 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
 _REMEMBER = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(postgresql_insert)}
 
 
+def _log_and_remember() -> Any:
+    """PostgreSQL: the question logged and the chat's subject upserted in one statement (one
+    round trip, atomic on its own), its value the new question's id."""
+    logged = (
+        insert(QuestionLog)
+        .values({name: bindparam(name) for name in _RECORD_FIELDS})
+        .returning(col(QuestionLog.id))
+        .cte("logged")
+    )
+    subject = _upsert(postgresql_insert).values(
+        chat_id=bindparam("chat_id"),
+        last_procedure_id=bindparam("last_procedure_id"),
+        updated_at=bindparam("created_at"),
+    )
+    return select(logged.c.id).add_cte(subject.cte("subject"))
+
+
+_LOG_AND_REMEMBER = _log_and_remember()
+
+
 class SqlStore:
     """All repositories over one engine; each call is one short transaction."""
+
+    # Bulk readers (statistics over every case, exports) set this: their Python work on
+    # thousands of rows runs in a worker thread, where it cannot hold up the answering.
+    bulk = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # SQLite (one instance, a local file in WAL mode without an fsync per commit) answers
         # in well under a millisecond and has no other writer to wait for when every call runs
         # in the event loop's thread; handing each call to a worker thread cost more than the
-        # call (bench/bench_e2e.py). A network database's calls wait on the network: a worker
-        # thread keeps the bot answering others meanwhile.
-        self._inline = engine.dialect.name == "sqlite"
+        # call (bench/bench_e2e.py).
+        self._inline = engine.dialect.name == "sqlite" and not self.bulk
+        # PostgreSQL's calls wait on the network: they run on psycopg's asyncio connections,
+        # so the bot answers others meanwhile without a thread hop per call (which, with the
+        # GIL contended, cost more than the round trips; bench/bench_e2e.py).
+        self._async = None if self.bulk else async_twin(engine)
+        if self._async is not None:
+            # The same pool; psycopg switches autocommit on the client, at no round trip.
+            self._autocommit = self._async.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _run(self, fn: Callable[[Session], T]) -> T:
+        if self._async is not None:
+            async with AsyncSession(self._async, expire_on_commit=False) as session:
+                # sqlmodel's AsyncSession hands `fn` its own (sqlmodel) Session class; the
+                # stubs only promise SQLAlchemy's.
+                result = await session.run_sync(cast(Callable[[Any], T], fn))
+                await session.commit()
+                return result
+
         def work() -> T:
             with Session(self.engine, expire_on_commit=False) as session:
                 result = fn(session)
@@ -63,8 +107,21 @@ class SqlStore:
             return work()
         return await asyncio.to_thread(work)
 
-    async def _run_core(self, fn: Callable[[Connection], T]) -> T:
-        """Like `_run` for Core statements only: a bare connection costs less than a Session."""
+    async def _run_core(
+        self, fn: Callable[[Connection], T], *, single_statement: bool = False
+    ) -> T:
+        """Like `_run` for Core statements only: a bare connection costs less than a Session.
+
+        `single_statement`: `fn` runs exactly one statement, atomic by itself. PostgreSQL then
+        runs it without BEGIN and COMMIT around it: one round trip instead of three, for the
+        calls made for every message.
+        """
+        if self._async is not None:
+            if single_statement:
+                async with self._autocommit.connect() as conn:
+                    return await conn.run_sync(fn)
+            async with self._async.begin() as conn:
+                return await conn.run_sync(fn)
 
         def work() -> T:
             with self.engine.begin() as conn:
@@ -83,28 +140,37 @@ class SqlStore:
                 return None
             return row.last_procedure_id
 
-        return await self._run_core(q)
+        return await self._run_core(q, single_statement=True)
 
     async def remember_procedure(self, chat_id: int, procedure_id: str, now: datetime) -> None:
-        await self._run_core(lambda conn: _remember(conn, chat_id, procedure_id, now))
+        await self._run_core(
+            lambda conn: _remember(conn, chat_id, procedure_id, now), single_statement=True
+        )
 
     # -- questions -------------------------------------------------------------------------
 
     async def record_question(
         self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
     ) -> int:
+        row = asdict(record) | {"text": record.text[:1000]}
+        subject = chat_id is not None and procedure_id is not None
+        together = subject and self.engine.dialect.name == "postgresql"
+
         def q(conn: Connection) -> int:
-            # A plain INSERT … RETURNING: every message is logged, and the ORM's machinery
+            # Plain INSERT … RETURNING: every message is logged, and the ORM's machinery
             # costs more than the insert for a row nobody reads back here.
-            row = asdict(record) | {"text": record.text[:1000]}
+            if together:
+                values = row | {"chat_id": chat_id, "last_procedure_id": procedure_id}
+                return int(conn.execute(_LOG_AND_REMEMBER, values).scalar_one())
             new_id = conn.execute(_LOG, row).scalar_one()
             assert new_id is not None  # the primary key the database just assigned
-            if chat_id is not None and procedure_id is not None:
-                # The chat's subject in the same transaction: one round trip per answer less.
+            if subject:
+                # The chat's subject in the same transaction (SQLite has no INSERT in a WITH).
+                assert chat_id is not None and procedure_id is not None
                 _remember(conn, chat_id, procedure_id, record.created_at)
             return int(new_id)
 
-        return await self._run_core(q)
+        return await self._run_core(q, single_statement=together or not subject)
 
     async def forward_question(
         self, question_id: int, token: str, chat_id: int, now: datetime

@@ -51,6 +51,8 @@ class CaseHistory:
 class StatsStore(SqlStore):
     """Read-mostly queries over the complaint tables, for leaders and maintainers."""
 
+    bulk = True
+
     async def case_facts(
         self,
         known_officials: Iterable[str],

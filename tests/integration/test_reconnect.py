@@ -1,0 +1,90 @@
+"""PostgreSQL closing the bot's pooled connections (a restart, a firewall) costs no update.
+
+The pools do not check every connection before use (a round trip per call); a connection that
+rested is checked, and the chat locks ask again on a fresh connection. Here PostgreSQL closes
+every connection of the test's own application name while they rest in the pools.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from bot.storage import db
+from bot.storage.chat_lock import ChatLocks
+from bot.storage.db import make_engine, migrate
+from bot.storage.handoff_repo import HandoffStore
+from tests.conftest import POSTGRES_URL, throwaway_postgres_url
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def named_url() -> Iterator[tuple[str, str]]:
+    """A throwaway schema's URL whose connections carry a name of their own."""
+    name = f"reconnect_{uuid.uuid4().hex[:8]}"
+    with throwaway_postgres_url() as url:
+        yield (
+            sa.engine.make_url(url)
+            .update_query_dict({"application_name": name})
+            .render_as_string(hide_password=False),
+            name,
+        )
+
+
+def close_connections_named(name: str) -> int:
+    """What a PostgreSQL restart does to the bot's connections; how many were closed."""
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            closed = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": name},
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    return int(closed)
+
+
+async def test_repositories_replace_connections_closed_while_resting(
+    named_url: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    url, name = named_url
+    engine = make_engine(url)
+    migrate(engine)
+    store = HandoffStore(engine)
+    assert (await store.chat_claims(7)).draft_step is None
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)  # every resting connection is checked
+    assert close_connections_named(name) >= 1
+
+    # The next calls get working connections: a read, and a write with its result.
+    assert (await store.chat_claims(7)).handoff is False
+    await store.remember_procedure(7, "khai-sinh", NOW)
+    assert await store.last_procedure(7, NOW) == "khai-sinh"
+    engine.dispose()
+
+
+async def test_chat_locks_replace_a_connection_closed_while_resting(
+    named_url: tuple[str, str],
+):
+    url, name = named_url
+    locks = ChatLocks.for_url(url, size=2)
+    assert locks is not None
+    await locks.open()
+    try:
+        async with locks.hold("chat:1"):
+            pass
+        assert close_connections_named(name) >= 1
+        async with locks.hold("chat:1"):
+            pass  # taken on a new connection
+        async with locks.hold("chat:1"):
+            pass  # and released: it can be taken again
+    finally:
+        await locks.close()
