@@ -85,6 +85,12 @@ class ComplaintFlow:
                 names.append(_commune_key(name))
                 self._commune_of.append(c.id)
         self._commune_names = names
+        # Each name's positions, so that names inside an answer are looked up by its word runs
+        # rather than by testing every name (asked for many messages: bot/reception_desk.py).
+        self._name_at: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            self._name_at.setdefault(name, []).append(i)
+        self._longest_name = max((len(n.split()) for n in names), default=0)
         self._commune_toned = [
             _toned_key(name) for c in kb.communes.values() for name in (c.name, *c.former)
         ]
@@ -319,14 +325,18 @@ class ComplaintFlow:
         key = _commune_key(typed)
         if not key:
             return []
-        exact = [i for i, n in enumerate(self._commune_names) if n == key]
+        exact = list(self._name_at.get(key, ()))
         if len(exact) > 1:
             toned = _toned_key(typed)
             exact = [i for i in exact if self._commune_toned[i] == toned] or exact
         if exact:
             return list(dict.fromkeys(self._commune_of[i] for i in exact))[:limit]
-        padded = f" {key} "
-        inside = [i for i, n in enumerate(self._commune_names) if len(n) > 3 and f" {n} " in padded]
+        inside = sorted(
+            i
+            for run in _word_runs(key, self._longest_name)
+            if len(run) > 3
+            for i in self._name_at.get(run, ())
+        )
         if inside:  # the longest name found wins: "tân phú đông" over "tân phú"
             longest = max(len(self._commune_names[i]) for i in inside)
             best = [i for i in inside if len(self._commune_names[i]) == longest]
@@ -342,6 +352,12 @@ class ComplaintFlow:
         if hits and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 8):
             return ids[:1]
         return ids[:limit]
+
+
+def _word_runs(key: str, longest: int) -> set[str]:
+    """Every run of up to `longest` consecutive words of `key` ("a b c": "a", "a b", "b c"…)."""
+    w = key.split()
+    return {" ".join(w[i : i + n]) for n in range(1, longest + 1) for i in range(len(w) - n + 1)}
 
 
 def _toned_key(name: str) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
+from bot.storage.complaint_models import empty_list
+
 
 class HandoffCase(SQLModel, table=True):
     """A citizen's question waiting for, or in conversation with, a staff member."""
@@ -27,5 +29,5 @@ class HandoffCase(SQLModel, table=True):
     closed_at: datetime | None = None
     closed_by: str | None = Field(default=None, max_length=40)
     reminded: int = 0  # reminders sent to the group while it waited
-    answers: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    answers: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=Column(JSON))
     version: int = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -152,7 +152,9 @@ class SqlStore:
     async def record_question(
         self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
     ) -> int:
-        row = asdict(record) | {"text": record.text[:1000]}
+        # Field by field: dataclasses.asdict deep-copies each value, for every message.
+        row = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        row["text"] = record.text[:1000]
         subject = chat_id is not None and procedure_id is not None
         together = subject and self.engine.dialect.name == "postgresql"
 
