@@ -23,7 +23,9 @@ from telegram.ext import BaseUpdateProcessor
 class SharedLocks(Protocol):
     """Locks every instance of the bot sees (a database's), keyed by a string."""
 
-    def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
+    def hold(
+        self, key: str, read_ahead: int | None = None
+    ) -> AbstractAsyncContextManager[None]: ...
 
     async def open(self) -> None: ...
 
@@ -69,7 +71,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 else:
                     # Only the task holding the local lock waits in the database: one
                     # connection per busy chat, however many updates of it are queued here.
-                    async with self._shared.hold(f"{key[0]}:{key[1]}"):
+                    ahead = _read_ahead(update)
+                    async with self._shared.hold(f"{key[0]}:{key[1]}", ahead):
                         await coroutine
         finally:
             self._users[key] -= 1
@@ -91,3 +94,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def open_chats(self) -> int:
         """Chats with an update being processed or waiting (for tests and metrics)."""
         return len(self._locks)
+
+
+def _read_ahead(update: object) -> int | None:
+    """The chat whose claims (draft, conversation with staff) the router asks for first: a
+    citizen's message in private. Read with the lock, they cost no round trip of their own."""
+    if not isinstance(update, Update) or update.message is None:
+        return None
+    chat = update.message.chat
+    return chat.id if chat.type == "private" else None

@@ -25,6 +25,10 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
+from bot.ports import ChatClaims
+from bot.storage import chat_claims
+from bot.storage.chat_claims import CLAIMS_SQL, claims_of, claims_params
+
 # Advisory locks are database-wide; the key mixes in the schema so that deployments (or test
 # runs) sharing one database in separate schemas do not wait for each other. A 64-bit hash
 # collision would only make two chats take turns, never mix their data.
@@ -63,9 +67,14 @@ class ChatLocks:
         return cls(pool, size)
 
     @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        """Wait for `key`'s lock; it is held until the block ends (or the process dies)."""
-        conn = await self._locked(key)
+    async def hold(self, key: str, read_ahead: int | None = None) -> AsyncIterator[None]:
+        """Wait for `key`'s lock; it is held until the block ends (or the process dies).
+
+        `read_ahead`: a chat whose claims (bot/storage/chat_claims.py) the update will ask
+        for first; they are read in the lock's round trip, once the lock is granted.
+        """
+        conn, claims = await self._locked(key, read_ahead)
+        offered = chat_claims.offer(read_ahead, claims) if read_ahead and claims else None
         try:
             yield
         except BaseException:
@@ -74,10 +83,16 @@ class ChatLocks:
         else:
             await conn.commit()
         finally:
+            if offered is not None:
+                chat_claims.withdraw(offered)
             await self.pool.putconn(conn)
 
-    async def _locked(self, key: str) -> AsyncConnection:
-        """A connection of the pool holding `key`'s lock in an open transaction.
+    async def _locked(
+        self, key: str, read_ahead: int | None
+    ) -> tuple[AsyncConnection, ChatClaims | None]:
+        """A connection of the pool holding `key`'s lock in an open transaction, and the claims
+        of the `read_ahead` chat read after the lock was granted (READ COMMITTED: the second
+        statement sees everything the lock's previous holder committed).
 
         A pooled connection that PostgreSQL closed while it rested (a restart) fails at once.
         The pool then checks all its resting connections, replaces the dead ones, and the lock
@@ -89,7 +104,11 @@ class ChatLocks:
             try:
                 async with conn.pipeline():
                     await conn.execute(_LOCK, (key,))
-                return conn
+                    if read_ahead is not None:
+                        found = await conn.execute(CLAIMS_SQL, claims_params(read_ahead))
+                # The pipeline has been synced: the results are in.
+                row = await found.fetchone() if read_ahead is not None else None
+                return conn, claims_of(row) if row is not None else None
             except psycopg.OperationalError:
                 await self.pool.putconn(conn)  # broken: the pool discards it
                 if attempt == 2:

@@ -6,28 +6,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.ports import ChatClaims
-from bot.storage.complaint_models import ComplaintDraft
+from bot.storage import chat_claims
+from bot.storage.chat_claims import CLAIMS, OPEN, claims_of
 from bot.storage.complaint_repo import ComplaintStore, Outgoing, _outbox_row
 from bot.storage.handoff_models import HandoffCase
-
-OPEN = ("waiting", "claimed")
-
-# Built once: asked for every citizen message, and SQLAlchemy's compiled cache then hits at once.
-_CLAIMS = select(
-    select(col(ComplaintDraft.step))
-    .where(col(ComplaintDraft.chat_id) == bindparam("chat"))
-    .scalar_subquery(),
-    exists().where(
-        col(HandoffCase.citizen_chat_id) == bindparam("chat"),
-        # Equalities, not IN: an IN list is expanded anew for every execution.
-        or_(*(col(HandoffCase.status) == status for status in OPEN)),
-    ),
-)
 
 
 class HandoffStore(ComplaintStore):
@@ -74,9 +61,12 @@ class HandoffStore(ComplaintStore):
     async def chat_claims(self, chat_id: int) -> ChatClaims:
         """The chat's draft step and whether it has an open handoff, in one query."""
 
+        ahead = chat_claims.take(chat_id)  # read with the chat's lock (PostgreSQL)
+        if ahead is not None:
+            return ahead
+
         def q(conn: Connection) -> ChatClaims:
-            step, handoff = conn.execute(_CLAIMS, {"chat": chat_id}).one()
-            return ChatClaims(draft_step=step, handoff=bool(handoff))
+            return claims_of(conn.execute(CLAIMS, {"chat": chat_id}).one())
 
         return await self._run_core(q, single_statement=True)
 
