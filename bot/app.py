@@ -149,7 +149,7 @@ def build_application(
             lease_seconds=settings.outbox_lease_seconds,
         )
         if kb.reception is not None:
-            desk = ReceptionDesk(kb, kb.reception, data.flow.find_communes, clock)
+            desk = ReceptionDesk(kb, kb.reception, data.flow.communes.find, clock)
             data.questions.reception = desk
 
     install(knowledge)

@@ -101,13 +101,13 @@ def test_extensions_stop_at_the_legal_maximum():
 
 
 def test_communes_are_found_by_name_old_name_and_accents():
-    from bot.complaint_flow import ComplaintFlow
+    from bot.communes import CommuneFinder
 
     shipped = load_knowledge(Path(__file__).resolve().parents[2] / "knowledge")
-    flow = ComplaintFlow(shipped, store=None, clock=None)  # type: ignore[arg-type]
+    communes = CommuneFinder(shipped)
 
     def names(typed: str) -> list[str]:
-        return [shipped.communes[c].name for c in flow.find_communes(typed)]
+        return [shipped.communes[c].name for c in communes.find(typed)]
 
     assert names("Mỹ Tho") == ["Phường Mỹ Tho"]  # the typed accents decide…
     assert names("Mỹ Thọ") == ["Xã Mỹ Thọ"]
