@@ -22,7 +22,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 
 
-_POSTGRES_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 10}
+# The asyncio twin (below) serves the answering; the plain engine only migrations, health
+# checks, statistics and exports, in worker threads. At most 20 + 10 connections, plus the
+# chat locks' 16 (bot/storage/chat_lock.py): about 50 per instance.
+_ASYNC_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 10}
+_THREAD_POOL: dict[str, Any] = {"pool_size": 2, "max_overflow": 8}
 IDLE_BEFORE_PING = 30.0  # seconds a pooled PostgreSQL connection rests before it is checked
 
 
@@ -74,7 +78,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, **_POSTGRES_POOL)
+    engine = create_engine(parsed, **_THREAD_POOL)
     _ping_when_idle(engine)
     return engine
 
@@ -90,7 +94,7 @@ def async_twin(engine: Engine) -> AsyncEngine | None:
         return None
     twin = _TWINS.get(engine)
     if twin is None:
-        twin = create_async_engine(engine.url, **_POSTGRES_POOL)
+        twin = create_async_engine(engine.url, **_ASYNC_POOL)
         _ping_when_idle(twin.sync_engine)
         _TWINS[engine] = twin
     return twin
