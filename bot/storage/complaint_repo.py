@@ -333,8 +333,8 @@ class ComplaintStore(SqlStore):
         not send it too.
         """
 
-        def q(s: Session) -> bool:
-            result = s.exec(
+        def q(conn: Connection) -> bool:
+            result = conn.execute(
                 update(OutboxMessage)
                 .where(
                     col(OutboxMessage.id) == message_id,
@@ -345,7 +345,7 @@ class ComplaintStore(SqlStore):
             )
             return result.rowcount == 1
 
-        return await self._run(q)
+        return await self._run_core(q, single_statement=True)
 
     async def sent(self, message_id: int, worker: str, now: datetime) -> None:
         await self._settle(message_id, worker, status="sent", sent_at=now, claimed_until=None)
@@ -367,14 +367,16 @@ class ComplaintStore(SqlStore):
         )
 
     async def _settle(self, message_id: int, worker: str, **values: Any) -> None:
-        def q(s: Session) -> None:
-            s.exec(
+        # One statement, one round trip: after a send, this is the window in which a crash
+        # makes the message go out again (at least once; the Bot API has no idempotency key).
+        def q(conn: Connection) -> None:
+            conn.execute(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claimed_by) == worker)
                 .values(**values)
             )
 
-        await self._run(q)
+        await self._run_core(q, single_statement=True)
 
     async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
         """Queue messages that belong to no case change (e.g. an undeliverable-chat alert)."""
