@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import BaseRequest
 
 import handlers
-from bot import log_privacy, texts
+from bot import log_privacy, memory, texts
 from bot.casework import CaseService
 from bot.chat_order import PerChatUpdateProcessor
 from bot.citizen_desk import CitizenDesk
@@ -151,6 +151,7 @@ def build_application(
         if kb.reception is not None:
             desk = ReceptionDesk(kb, kb.reception, data.flow.communes.find, clock)
             data.questions.reception = desk
+        memory.settle_if_frozen()  # a /reload: the old index goes, the new one is frozen
 
     install(knowledge)
     data.live = LiveKnowledge(

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import cli_reports, gaps_cli
+from bot import cli_reports, gaps_cli, memory
 from bot.knowledge.loader import KnowledgeError, load_knowledge, problems_of
 from bot.log_format import setup_logging
 from bot.settings import Settings
@@ -100,9 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             from bot.webhook import run_webhook
 
-            run_webhook(build_application(settings), settings, **options)
+            application = build_application(settings)
+            memory.settle()
+            run_webhook(application, settings, **options)
         else:
-            build_application(settings).run_polling(drop_pending_updates=False)
+            application = build_application(settings)
+            memory.settle()
+            application.run_polling(drop_pending_updates=False)
         return 0
     except KnowledgeError as exc:
         print("Bot không khởi động vì tệp tri thức có lỗi:", file=sys.stderr)
