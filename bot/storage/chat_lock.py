@@ -9,8 +9,9 @@ Why a lock held for the whole update rather than compare-and-set versions on dra
 touches several rows (the draft, a pending input, the chat's last procedure, a handoff) in
 several short transactions, and replies are sent between them. Versioning each row would need a
 retry loop in every use case, and a retry after a reply went out would send it twice. The lock
-costs one round trip, needs no schema, and PostgreSQL releases it by itself when the connection
-of a crashed instance closes, so a dead instance cannot leave a chat locked.
+costs a round trip (which also brings the first read the update needs) and a commit, needs no
+schema, and PostgreSQL releases it by itself when the connection of a crashed instance closes,
+so a dead instance cannot leave a chat locked.
 
 SQLite is the single-instance database: there the in-process lock is all that is needed.
 """
@@ -74,7 +75,9 @@ class ChatLocks:
         for first; they are read in the lock's round trip, once the lock is granted.
         """
         conn, claims = await self._locked(key, read_ahead)
-        offered = chat_claims.offer(read_ahead, claims) if read_ahead and claims else None
+        offered = None
+        if read_ahead is not None and claims is not None:
+            offered = chat_claims.offer(read_ahead, claims)
         try:
             yield
         except BaseException:

@@ -88,8 +88,8 @@ _TWINS: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictiona
 
 
 def async_twin(engine: Engine) -> AsyncEngine | None:
-    """For a PostgreSQL engine, an asyncio engine on the same database (psycopg 3's async mode)
-    and with the same pool settings; None for SQLite."""
+    """For a PostgreSQL engine, an asyncio engine on the same database (psycopg 3's async mode);
+    None for SQLite. Its connections close with the process, as the plain engine's do."""
     if engine.dialect.name != "postgresql":
         return None
     twin = _TWINS.get(engine)
