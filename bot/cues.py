@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.matching import PhraseSet
 from bot.text_vi import Expander, fold, is_accented, tone_key, words
 
 # Everyday words with their accents, so cue words that fold onto them are recognised as
@@ -84,26 +83,82 @@ class Cues:
             accented = any(fold(w) != w.casefold() for w in expanded)
             if not accented or (len(folded) > 1 and not spellings.clashes(folded, toned)):
                 self.folded.append(folded)
-        self._toned = PhraseSet(self.toned)
-        self._folded = PhraseSet(self.folded)
-
-    def found(self, text: CueText) -> list[str]:
-        """Cues in the text: by tone-aware keys when it has accents, and always by the
-        accent-free form for cues that cannot be mistaken (so a mistyped tone still counts)."""
-        hits = self._folded.found(text.folded)
-        if text.accented:
-            hits += [p for p in self._toned.found(text.keys) if p not in hits]
-        return [" ".join(p) for p in hits]
-
-    def spans(self, text: CueText) -> list[tuple[int, int]]:
-        """(length, end) of every occurrence, for ranking which cue the message ends on."""
-        found = [(len(p), end) for p, end in self._folded.spans(text.folded)]
-        if text.accented:
-            found += [(len(p), end) for p, end in self._toned.spans(text.keys)]
-        return found
 
     def words(self) -> set[str]:
         return {w for p in self.folded for w in p}
+
+
+Phrase = tuple[str, ...]
+
+
+class _Scan:
+    """The phrases of several cue kinds indexed by their first word, so one pass over a message
+    finds the occurrences of every kind: one look-up per word, not one per word and kind."""
+
+    def __init__(self, kinds: Sequence[Sequence[Phrase]]) -> None:
+        # first word -> [(phrase, [(kind, place among that kind's phrases with this first word)])]
+        self._by_first: dict[str, list[tuple[Phrase, list[tuple[int, int]]]]] = {}
+        owners: dict[Phrase, list[tuple[int, int]]] = {}
+        places: dict[tuple[int, str], int] = defaultdict(int)
+        for kind, phrases in enumerate(kinds):
+            for phrase in phrases:
+                if not phrase:
+                    continue
+                if phrase not in owners:
+                    owners[phrase] = []
+                    self._by_first.setdefault(phrase[0], []).append((phrase, owners[phrase]))
+                owners[phrase].append((kind, places[kind, phrase[0]]))
+                places[kind, phrase[0]] += 1
+
+    def spans(self, tokens: Sequence[str], into: list[list[tuple[int, int, Phrase]]]) -> None:
+        """Add (start, place, phrase) of every occurrence to its kind's list in `into`."""
+        for i, token in enumerate(tokens):
+            for phrase, owners in self._by_first.get(token, ()):
+                if tuple(tokens[i : i + len(phrase)]) == phrase:
+                    for kind, place in owners:
+                        into[kind].append((i, place, phrase))
+
+
+class CueBook:
+    """Cues of several kinds, found in a message in one pass per form (accent-free, and
+    tone-aware when the message has accents)."""
+
+    def __init__(self, kinds: dict[str, Cues]) -> None:
+        self.names = list(kinds)
+        self._folded = _Scan([c.folded for c in kinds.values()])
+        self._toned = _Scan([c.toned for c in kinds.values()])
+
+    def _hits(self, text: CueText) -> tuple[list[list[tuple[int, int, Phrase]]], ...]:
+        folded: list[list[tuple[int, int, Phrase]]] = [[] for _ in self.names]
+        toned: list[list[tuple[int, int, Phrase]]] = [[] for _ in self.names]
+        self._folded.spans(text.folded, folded)
+        if text.accented:
+            self._toned.spans(text.keys, toned)
+        return folded, toned
+
+    def found(self, text: CueText) -> dict[str, list[str]]:
+        """Each kind's cues in the text: by tone-aware keys when it has accents, and always by
+        the accent-free form for cues that cannot be mistaken (so a mistyped tone still counts);
+        distinct, in order of occurrence, accent-free ones first."""
+        folded, toned = self._hits(text)
+        result = {}
+        for name, plain, typed in zip(self.names, folded, toned, strict=True):
+            hits = list(dict.fromkeys(p for *_, p in sorted(plain)))
+            if typed:
+                hits += [p for p in dict.fromkeys(p for *_, p in sorted(typed)) if p not in hits]
+            result[name] = [" ".join(p) for p in hits]
+        return result
+
+    def longest_last(self, text: CueText) -> str | None:
+        """The kind with the longest occurrence, the one ending last between equals; the kind
+        listed first between kinds that tie. None when no cue occurs."""
+        best_name, best_rank = None, (0, -1)
+        for name, plain, typed in zip(self.names, *self._hits(text), strict=True):
+            for i, _, phrase in (*plain, *typed):
+                rank = (len(phrase), i + len(phrase))
+                if rank > best_rank:
+                    best_name, best_rank = name, rank
+        return best_name
 
 
 def ends_as_question(text: CueText) -> bool:

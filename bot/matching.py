@@ -43,6 +43,7 @@ CANDIDATES = 50  # procedures whose aliases are compared with the message, by ev
 CANDIDATE_SHARE = 0.3  # …among those with at least this share of the best evidence
 FUZZY_MIN_CHARS = 12  # shorter names are too easily "found" in unrelated words by fuzzy matching
 FUZZY_CUTOFF = 92
+FUZZY_WEIGHT = 0.85  # a fuzzy hit is weaker evidence than the exact words
 W_ALIAS, W_STRENGTH, W_EXPLAINED = 0.5, 0.2, 0.3
 MASS_SCALE = 7.0  # evidence mass that counts as "plenty" (about two distinctive words and a pair)
 
@@ -132,9 +133,17 @@ class ProcedureIndex:
                 postings[f].append((index, weights[f]))
         self.vocabulary = sorted({f for f in doc_freq if " " not in f and len(f) >= 4})
         self._vocab_set = frozenset(f for f in doc_freq if " " not in f)
-        self._by_proc: dict[int, list[int]] = defaultdict(list)
+        # What the coverage loop reads of each phrase, per procedure, in one tuple: that loop
+        # runs for every alias of ~50 candidates on every message.
+        self._covering: dict[int, list[tuple[frozenset[str], float, int, int]]] = defaultdict(list)
+        self._fuzzy_keys: dict[int, list[tuple[str, int]]] = defaultdict(list)
         for pi, phrase in enumerate(self._phrases):
-            self._by_proc[phrase.proc].append(pi)
+            if len(phrase.key) >= FUZZY_MIN_CHARS:
+                self._fuzzy_keys[phrase.proc].append((phrase.key, pi))
+            if phrase.weight > 0:
+                self._covering[phrase.proc].append(
+                    (self._phrase_feats[pi], phrase.weight, -len(phrase.key), pi)
+                )
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
 
     def _weight(self, feature: str) -> float:
@@ -194,17 +203,18 @@ class ProcedureIndex:
         weights = self._weights
         for proc in candidates:
             best_rank: tuple[float, int, int] = (0.0, 0, 0)
-            for pi in self._by_proc[proc]:
-                phrase = self._phrases[pi]
-                hit = self._phrase_feats[pi] & feats
-                if not hit or phrase.weight <= 0:
+            for phrase_feats, phrase_weight, shorter, pi in self._covering[proc]:
+                hit = phrase_feats & feats
+                if not hit:
                     continue
                 # Rounded below before any comparison, so summation order cannot matter.
-                cov = sum(map(weights.__getitem__, hit)) / phrase.weight
+                cov = sum(map(weights.__getitem__, hit)) / phrase_weight
+                if cov < best_rank[0] - 1e-9:
+                    continue  # below the best even once rounded: skip the costly round()
                 # Equal coverage: credit the shorter name (it leaves the rest of the message,
                 # such as "online" in "tạm trú online", to tell the aspect), then the earlier
                 # one, so the result never depends on iteration order.
-                rank = (round(cov, 9), -len(phrase.key), -pi)
+                rank = (round(cov, 9), shorter, -pi)
                 if rank > best_rank:
                     best_rank = rank
                     coverage[proc] = (cov, pi)
@@ -217,7 +227,9 @@ class ProcedureIndex:
         for rank_pos, proc in enumerate(leading):
             evidence = mass[proc]
             cov, best_pi = coverage.get(proc, (0.0, -1))
-            if rank_pos < FUZZY_CANDIDATES:
+            # A fuzzy hit counts at most FUZZY_WEIGHT: where the exact words already cover as
+            # much, the costly comparison could not change the coverage.
+            if rank_pos < FUZZY_CANDIDATES and cov < FUZZY_WEIGHT:
                 fuzzy, fuzzy_pi = self._fuzzy_coverage(proc, query_key)
                 if fuzzy > cov:
                     cov, best_pi = fuzzy, fuzzy_pi
@@ -259,15 +271,12 @@ class ProcedureIndex:
         if len(query_key) < 4:
             return 0.0, -1
         best, best_pi = 0.0, -1
-        for pi in self._by_proc[proc]:
-            key = self._phrases[pi].key
-            if len(key) < FUZZY_MIN_CHARS:
-                continue
+        for key, pi in self._fuzzy_keys[proc]:
             sim = fuzz.partial_ratio(key, query_key, score_cutoff=FUZZY_CUTOFF) / 100.0
             if sim > best:
                 best, best_pi = sim, pi
         # A fuzzy hit is weaker evidence than the exact words: keep it below a full match.
-        return best * 0.85, best_pi
+        return best * FUZZY_WEIGHT, best_pi
 
 
 _SYLLABLE = re.compile(
@@ -284,28 +293,3 @@ def looks_vietnamese(token: str) -> bool:
 def expander_for(kb: KnowledgeBase) -> Expander:
     """The synonym expander of a knowledge base."""
     return Expander(make_synonym(typed, e.means) for e in kb.synonyms for typed in e.words)
-
-
-class PhraseSet:
-    """Phrases (word tuples) indexed by their first word: finding them all in a message costs
-    one dictionary look-up per word, however many phrases there are."""
-
-    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
-        self._by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for phrase in phrases:
-            if phrase:
-                self._by_first[phrase[0]].append(phrase)
-
-    def spans(self, tokens: Sequence[str]) -> list[tuple[tuple[str, ...], int]]:
-        """(phrase, end position) of every occurrence, in order."""
-        found = []
-        for i, token in enumerate(tokens):
-            for phrase in self._by_first.get(token, ()):
-                end = i + len(phrase)
-                if tuple(tokens[i:end]) == phrase:
-                    found.append((phrase, end))
-        return found
-
-    def found(self, tokens: Sequence[str]) -> list[tuple[str, ...]]:
-        """The distinct phrases that occur in the tokens."""
-        return list(dict.fromkeys(phrase for phrase, _ in self.spans(tokens)))

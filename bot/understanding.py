@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.cues import COMMON_WORDS, Cues, CueText, Spellings, ends_as_question
+from bot.cues import COMMON_WORDS, CueBook, Cues, CueText, Spellings, ends_as_question
 from bot.intent_model import LABELS, IntentModel, features
 from bot.knowledge.base import KnowledgeBase
 from bot.matching import ProcedureIndex, ProcedureMatch, Ranking, expander_for
@@ -166,6 +166,8 @@ class Understander:
         self.aspects = {
             k.removeprefix("aspect:"): c for k, c in cues_of.items() if k.startswith("aspect:")
         }
+        self._kind_book = CueBook(self.kinds)
+        self._aspect_book = CueBook(self.aspects)
         # Cue words are known words: the typo rescue must not "correct" them into names.
         known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
         self.index.known = self.index.known | known
@@ -178,7 +180,7 @@ class Understander:
     def _read(self, text: str) -> tuple[CueText, dict[str, list[str]], bool]:
         """The message's cue form, the cues found in it, and whether it is a question."""
         cue_text = CueText.of(text, self.index.expander)
-        cues = {kind: cue.found(cue_text) for kind, cue in self.kinds.items()}
+        cues = self._kind_book.found(cue_text)
         interrogative = "?" in text or bool(cues["question"]) or ends_as_question(cue_text)
         return cue_text, cues, interrogative
 
@@ -241,9 +243,4 @@ class Understander:
         """
         if best is not None and best.alias:
             text = text.masked(key_tokens(best.alias, self.index.expander))
-        best_aspect, best_rank = "general", (0, -1)
-        for name, cue in self.aspects.items():
-            for rank in cue.spans(text):
-                if rank > best_rank:
-                    best_aspect, best_rank = name, rank
-        return best_aspect
+        return self._aspect_book.longest_last(text) or "general"
