@@ -80,6 +80,7 @@ class SqlStore:
         # in the event loop's thread; handing each call to a worker thread cost more than the
         # call (bench/bench_e2e.py).
         self._inline = engine.dialect.name == "sqlite" and not self.bulk
+        self._held: Connection | None = None
         # PostgreSQL's calls wait on the network: they run on psycopg's asyncio connections,
         # so the bot answers others meanwhile without a thread hop per call (which, with the
         # GIL contended, cost more than the round trips; bench/bench_e2e.py).
@@ -123,13 +124,22 @@ class SqlStore:
             async with self._async.begin() as conn:
                 return await conn.run_sync(fn)
 
+        if self._inline:
+            # One connection kept for these calls: checking one out of the pool and back in
+            # cost more than the statements (bench/bench_e2e.py).
+            held = self._held or self._hold()
+            with held.begin():
+                return fn(held)
+
         def work() -> T:
             with self.engine.begin() as conn:
                 return fn(conn)
 
-        if self._inline:
-            return work()
         return await asyncio.to_thread(work)
+
+    def _hold(self) -> Connection:
+        self._held = self.engine.connect()
+        return self._held
 
     # -- conversation ----------------------------------------------------------------------
 
