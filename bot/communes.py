@@ -3,6 +3,8 @@ the reception schedule ("lịch tiếp dân xã Tân Hiệp"). Former names of m
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.base import KnowledgeBase
@@ -29,6 +31,7 @@ class CommuneFinder:
         self._commune_toned = [
             _toned_key(name) for c in kb.communes.values() for name in (c.name, *c.former)
         ]
+        self._found = lru_cache(maxsize=64)(self._find)
 
     def find(self, typed: str, limit: int = 3) -> list[str]:
         """Communes matching what was typed: one when it is clear, else up to `limit`.
@@ -37,15 +40,20 @@ class CommuneFinder:
         contained in a longer answer ("ấp 3 xã Tân Hiệp"), then near spellings of short answers
         only: a whole sentence must not be stretched into some commune's name.
         """
+        # Remembered for the last few texts: a question is looked at twice (without its place
+        # names, and as a bare commune name after the schedule asked for one).
+        return list(self._found(typed, limit))
+
+    def _find(self, typed: str, limit: int) -> tuple[str, ...]:
         key = _commune_key(typed)
         if not key:
-            return []
+            return ()
         exact = list(self._name_at.get(key, ()))
         if len(exact) > 1:
             toned = _toned_key(typed)
             exact = [i for i in exact if self._commune_toned[i] == toned] or exact
         if exact:
-            return list(dict.fromkeys(self._commune_of[i] for i in exact))[:limit]
+            return tuple(dict.fromkeys(self._commune_of[i] for i in exact))[:limit]
         inside = sorted(
             i
             for run in _word_runs(key, self._longest_name)
@@ -57,13 +65,13 @@ class CommuneFinder:
             best = [i for i in inside if len(self._commune_names[i]) == longest]
             toned = f" {_toned_key(typed)} "
             best = [i for i in best if f" {self._commune_toned[i]} " in toned] or best
-            return list(dict.fromkeys(self._commune_of[i] for i in best))[:limit]
+            return tuple(dict.fromkeys(self._commune_of[i] for i in best))[:limit]
         if len(key.split()) > 4:
-            return []
+            return ()
         hits = process.extract(
             key, self._commune_names, scorer=fuzz.WRatio, limit=10, score_cutoff=80
         )
-        ids = list(dict.fromkeys(self._commune_of[i] for _, _, i in hits))
+        ids = tuple(dict.fromkeys(self._commune_of[i] for _, _, i in hits))
         if hits and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 8):
             return ids[:1]
         return ids[:limit]
