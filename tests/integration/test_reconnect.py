@@ -43,7 +43,9 @@ def close_connections_named(name: str) -> int:
         with admin.begin() as conn:
             closed = conn.execute(
                 sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    # With a timeout, each call returns once its backend has exited: as after a
+                    # restart, every connection is already gone when the bot next uses one.
+                    "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                     "WHERE application_name = :name"
                 ),
                 {"name": name},
