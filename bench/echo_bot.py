@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Messag
 
 from bot.app import webhook_options
 from bot.settings import Settings
+from bot.telegram_http import JsonRequest
 from bot.webhook import serve, webhook_routes
 
 
@@ -35,6 +36,8 @@ def build(settings: Settings) -> Application:
         .base_file_url(settings.telegram_api_file_url)
         .concurrent_updates(256)
         .rate_limiter(limiter)  # type: ignore[arg-type]
+        .request(JsonRequest())
+        .get_updates_request(JsonRequest(connection_pool_size=1))
         .build()
     )
     app.add_handler(MessageHandler(filters.TEXT, echo))

@@ -39,6 +39,7 @@ from bot.storage.knowledge_state import KnowledgeVersions
 from bot.storage.privacy_repo import PrivacyStore
 from bot.storage.stats_repo import StatsStore
 from bot.sweep import sweep_overdue
+from bot.telegram_http import JsonRequest
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,10 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(JsonRequest()).get_updates_request(
+            JsonRequest(connection_pool_size=1)
+        )
     app = builder.build()
 
     data: BotData = app.bot_data
