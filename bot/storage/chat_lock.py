@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import AsyncConnection
@@ -34,6 +36,29 @@ from bot.storage.chat_claims import CLAIMS_SQL, claims_of, claims_params
 # runs) sharing one database in separate schemas do not wait for each other. A 64-bit hash
 # collision would only make two chats take turns, never mix their data.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || %s, 0))"
+
+
+@dataclass
+class _Held:
+    key: str
+    conn: AsyncConnection
+    active: bool = True  # False once released: a task started inside must not use it later
+
+
+_held: ContextVar[_Held | None] = ContextVar("chat_lock_held", default=None)
+
+
+def transaction_of(chat_id: int) -> AsyncConnection | None:
+    """The connection holding `chat_id`'s lock for the running update, in its open transaction
+    (committed when the update ends, rolled back if it fails); None outside such an update.
+
+    A statement the update makes anyway can ride on it: no connection of its own, no commit of
+    its own, and psycopg directly rather than an ORM layer (bench/bench_store.py).
+    """
+    held = _held.get()
+    if held is None or not held.active or held.key != f"chat:{chat_id}":  # bot/chat_order.py
+        return None
+    return held.conn
 
 
 class ChatLocks:
@@ -78,6 +103,8 @@ class ChatLocks:
         offered = None
         if read_ahead is not None and claims is not None:
             offered = chat_claims.offer(read_ahead, claims)
+        held = _Held(key, conn)
+        holding = _held.set(held)
         try:
             yield
         except BaseException:
@@ -86,6 +113,8 @@ class ChatLocks:
         else:
             await conn.commit()
         finally:
+            held.active = False
+            _held.reset(holding)
             if offered is not None:
                 chat_claims.withdraw(offered)
             await self.pool.putconn(conn)
