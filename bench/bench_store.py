@@ -1,0 +1,98 @@
+"""CPU of the database calls every citizen question makes, on SQLite and on PostgreSQL.
+
+    python bench/bench_store.py [--calls 3000]
+
+For each database, in process and without Telegram: the chat's claims (is a complaint draft or a
+conversation with staff waiting for this message?) and the question log with the chat's subject,
+`--calls` times each over 50 chats after a warm-up. Printed: microseconds of this process's CPU
+per call (the bot's own cost; PostgreSQL's work happens in its server) and wall time per call.
+On PostgreSQL the bot reads the claims with the chat's lock (bot/storage/chat_lock.py) and logs
+the question in the lock's transaction: the last two rows time the lock alone and the lock with
+the log in it (their difference is what logging costs the bot there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.ports import QuestionRecord  # noqa: E402  (after the path is set)
+from bot.storage.chat_lock import ChatLocks  # noqa: E402
+from bot.storage.db import make_engine, migrate  # noqa: E402
+from bot.storage.handoff_repo import HandoffStore  # noqa: E402
+from tests.conftest import throwaway_postgres_url  # noqa: E402
+
+CHATS = 50
+
+
+async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
+    engine = make_engine(url)
+    migrate(engine)
+    store = HandoffStore(engine)
+    record = QuestionRecord(
+        datetime.now(UTC), "cho em hỏi làm giấy khai sinh", "procedure", "general", "answered",
+        "khai-sinh", 88.0,
+    )  # fmt: skip
+
+    async def claims(i: int) -> None:
+        await store.chat_claims(i % CHATS)
+
+    async def log(i: int) -> None:
+        await store.record_question(record, i % CHATS, "khai-sinh")
+
+    locks = ChatLocks.for_url(url)
+    if locks is not None:
+        await locks.open()
+
+    async def lock(i: int) -> None:
+        assert locks is not None
+        async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
+            pass
+
+    async def lock_and_log(i: int) -> None:
+        assert locks is not None
+        async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
+            await store.record_question(record, i % CHATS, "khai-sinh")
+
+    calls_measured = [("chat's claims", claims), ("question log + subject", log)]
+    if locks is not None:
+        calls_measured += [("chat's lock (+ claims)", lock), ("lock, then log in it", lock_and_log)]
+    rows = []
+    for name, call in calls_measured:
+        for i in range(200):
+            await call(i)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for i in range(calls):
+            await call(i)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        rows.append((name, cpu / calls * 1e6, wall / calls * 1e6))
+    if locks is not None:
+        await locks.close()
+    engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=3000)
+    calls = parser.parse_args().calls
+    print(f"{calls} calls each, {CHATS} chats; µs per call")
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = asyncio.run(measure(f"sqlite:///{folder}/bench.sqlite", calls))
+    with throwaway_postgres_url() as url:
+        postgres = asyncio.run(measure(url, calls))
+    for base, rows in (("SQLite", sqlite), ("PostgreSQL", postgres)):
+        for name, cpu, wall in rows:
+            print(f"  {base:<11} {name:<24} CPU {cpu:7.0f}   wall {wall:7.0f}")
+
+
+if __name__ == "__main__":
+    main()
