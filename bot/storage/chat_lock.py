@@ -53,7 +53,10 @@ def transaction_of(chat_id: int) -> AsyncConnection | None:
     (committed when the update ends, rolled back if it fails); None outside such an update.
 
     A statement the update makes anyway can ride on it: no connection of its own, no commit of
-    its own, and psycopg directly rather than an ORM layer (bench/bench_store.py).
+    its own, and psycopg directly rather than an ORM layer (bench/bench_store.py). Rows written
+    on it stay locked until the update ends: the same update must not write them again through
+    another connection, which would wait for itself (only the question log and the chat's
+    subject are written here, once per update).
     """
     held = _held.get()
     if held is None or not held.active or held.key != f"chat:{chat_id}":  # bot/chat_order.py
