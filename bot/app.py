@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import Engine
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
@@ -33,10 +35,11 @@ from bot.reports import WEEKLY_PURPOSE, ReportService
 from bot.services import Knowledge, QuestionService
 from bot.settings import Settings
 from bot.storage.chat_lock import ChatLocks
-from bot.storage.db import make_engine, migrate
+from bot.storage.db import close_engine, make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
 from bot.storage.knowledge_state import KnowledgeVersions
 from bot.storage.privacy_repo import PrivacyStore
+from bot.storage.repositories import SqlStore
 from bot.storage.stats_repo import StatsStore
 from bot.sweep import sweep_overdue
 from bot.telegram_http import JsonRequest
@@ -49,6 +52,19 @@ LOCAL_TOKEN = "0:local-terminal-chat"  # stands in for a token when nothing talk
 async def _post_init(app: Application) -> None:
     """Publish the Vietnamese command descriptions (the "/" menu in Telegram's apps)."""
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+
+
+def _closing(
+    engine: Engine, stores: list[SqlStore]
+) -> Callable[[Application], Coroutine[Any, Any, None]]:
+    """The shutdown step that closes the database connections once updates and jobs are done."""
+
+    async def close(_: Application) -> None:
+        for store in stores:
+            store.close()
+        await close_engine(engine)
+
+    return close
 
 
 async def _deliver(context: BotContext) -> None:
@@ -100,6 +116,7 @@ def build_application(
     engine = make_engine(settings.database_url)
     migrate(engine)
     store = HandoffStore(engine)
+    stores: list[SqlStore] = [store]  # closed with the engine when the application shuts down
     clock = clock or SystemClock()
 
     builder = (
@@ -115,6 +132,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_shutdown(_closing(engine, stores))
         .concurrent_updates(_update_processor(settings))
     )
     if rate_limit:
@@ -159,15 +177,13 @@ def build_application(
         memory.settle_if_frozen()  # a /reload: the old index goes, the new one is frozen
 
     install(knowledge)
+    versions, privacy = KnowledgeVersions(engine), PrivacyStore(engine)
+    stores += [versions, privacy]
     data.live = LiveKnowledge(
-        knowledge,
-        lambda: load_knowledge(settings.knowledge_dir),
-        install,
-        KnowledgeVersions(engine),
-        clock,
+        knowledge, lambda: load_knowledge(settings.knowledge_dir), install, versions, clock
     )
     data.flood = FloodGate(settings.messages_per_minute)
-    data.privacy = PrivacyDesk(PrivacyStore(engine), clock, settings.personal_data_retention_days)
+    data.privacy = PrivacyDesk(privacy, clock, settings.personal_data_retention_days)
     handlers.register(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

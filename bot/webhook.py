@@ -119,7 +119,11 @@ async def serve(application: Application, asgi: Starlette, **options: Any) -> No
         timeout_graceful_shutdown=None,  # posts in progress are citizens' messages: finish them
     )
     server = _Server(config)
+    # The hooks python-telegram-bot's own run_polling/run_webhook call (the "/" command menu,
+    # closing the database), which a hand-made server loop must call itself.
     async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
         await application.bot.set_webhook(
             url=options["webhook_url"],
             secret_token=options["secret_token"],
@@ -133,6 +137,10 @@ async def serve(application: Application, asgi: Starlette, **options: Any) -> No
             # Waits for running jobs (an outbox batch) and tasks (a delivery right after a
             # change) before the connections close.
             await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
     log.info("webhook mode: stopped")
 
 

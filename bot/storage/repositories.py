@@ -154,6 +154,12 @@ class SqlStore:
         self._held = self.engine.connect()
         return self._held
 
+    def close(self) -> None:
+        """Give back the connection held for the per-message calls (SQLite), if any."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
     # -- conversation ----------------------------------------------------------------------
 
     async def last_procedure(self, chat_id: int, since: datetime) -> str | None:

@@ -82,6 +82,9 @@ async def test_citizen_is_answered_through_the_webhook_and_forged_posts_are_refu
             assert answer == {"status": "ok", "database": True}
             [target] = fake.webhooks
             assert target.url == settings.webhook_url
+            # The "/" menu citizens see in Telegram's apps is published in webhook mode too.
+            [menu] = [c for c in fake.calls if c.method == "setMyCommands"]
+            assert "start" in [command["command"] for command in menu.params["commands"]]
 
             citizen = fake.user(7101, "Tâm")
             await fake.send_text(citizen, "dang ky khai sinh cho con can giay to gi")

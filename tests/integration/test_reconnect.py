@@ -1,4 +1,5 @@
-"""PostgreSQL closing the bot's pooled connections (a restart, a firewall) costs no update.
+"""PostgreSQL closing the bot's pooled connections (a restart, a firewall) costs no update, and
+the bot closing its own when it stops.
 
 The pools do not check every connection before use (a round trip per call); a connection that
 rested is checked, and the chat locks ask again on a fresh connection. Here PostgreSQL closes
@@ -7,20 +8,27 @@ every connection of the test's own application name while they rest in the pools
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from telegram import Update
 
+from bot.app import build_application
+from bot.local_api import LocalBotApi
 from bot.storage import db
 from bot.storage.chat_lock import ChatLocks
 from bot.storage.db import make_engine, migrate
 from bot.storage.handoff_repo import HandoffStore
-from tests.conftest import POSTGRES_URL, throwaway_postgres_url
+from tests import builders
+from tests.conftest import POSTGRES_URL, settings_for, throwaway_postgres_url
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+MINI = Path(__file__).resolve().parents[1] / "data" / "kb_min"
 
 
 @pytest.fixture
@@ -90,3 +98,34 @@ async def test_chat_locks_replace_a_connection_closed_while_resting(
             pass  # and released: it can be taken again
     finally:
         await locks.close()
+
+
+def sessions_named(name: str) -> int:
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.connect() as conn:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"
+            return int(conn.execute(sa.text(query), {"name": name}).scalar_one())
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_stopping_bot_ends_its_database_sessions(named_url: tuple[str, str]):
+    """An instance taken out of service (SIGTERM, a deployment) closes its PostgreSQL sessions
+    once its updates are done, instead of leaving the server to find dropped sockets."""
+    url, name = named_url
+    settings = settings_for(MINI, url)
+    app = build_application(settings, request=LocalBotApi(), rate_limit=False)
+    await app.initialize()
+    update = Update.de_json(builders.message("lệ phí khai sinh bao nhiêu"), app.bot)
+    await app.update_processor.process_update(update, app.process_update(update))
+    assert sessions_named(name) >= 2  # the answer's connection and the chat lock's
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)  # as run_polling and bot/webhook.py do after shutdown
+    for _ in range(50):  # the server notes a session's end a moment after the client leaves
+        if sessions_named(name) == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert sessions_named(name) == 0
