@@ -132,9 +132,11 @@ class ChatLocks:
         A pooled connection that PostgreSQL closed while it rested (a restart) fails at once.
         The pool then checks all its resting connections, replaces the dead ones, and the lock
         is asked again. Checking every connection before use instead would cost a round trip
-        per update.
+        per update. A connection the check finds still open, whose server process is only now
+        going away, fails in turn and is replaced too: at most one try per pooled connection.
         """
-        for attempt in (1, 2):
+        tries = self.size + 1
+        for attempt in range(1, tries + 1):
             conn = await self.pool.getconn()
             try:
                 async with conn.pipeline():
@@ -146,9 +148,10 @@ class ChatLocks:
                 return conn, claims_of(row) if row is not None else None
             except psycopg.OperationalError:
                 await self.pool.putconn(conn)  # broken: the pool discards it
-                if attempt == 2:
+                if attempt == tries:
                     raise
-                await self.pool.check()
+                if attempt == 1:
+                    await self.pool.check()
         raise AssertionError("unreachable")
 
     async def open(self) -> None:
