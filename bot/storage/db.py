@@ -103,7 +103,7 @@ def async_twin(engine: Engine) -> AsyncEngine | None:
 async def close_engine(engine: Engine) -> None:
     """Close the engine's pooled connections, and its asyncio twin's, as the process stops:
     PostgreSQL then sees each session end cleanly rather than its socket drop."""
-    twin = _TWINS.pop(engine, None)
+    twin = _TWINS.get(engine)  # kept: a disposed engine opens new connections if used again
     if twin is not None:
         await twin.dispose()
     engine.dispose()
