@@ -138,8 +138,8 @@ class SqlStore:
 
         if self._inline:
             # One connection kept for these calls: checking one out of the pool and back in
-            # cost more than the statements (in process, the chat's claims took 137 µs of CPU
-            # with a checkout, 78 µs without).
+            # cost more than the statements (bench/bench_store.py: the chat's claims took
+            # 145 µs of CPU with a checkout, 59–101 µs without).
             held = self._held or self._hold()
             with held.begin():
                 return fn(held)
