@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.local_api import Call, LocalBotApi
 from bot.settings import Settings
-from bot.storage.db import make_engine
+from bot.storage.chat_lock import ChatLocks
+from bot.storage.db import make_engine, migrate
+from bot.storage.handoff_repo import HandoffStore
 from tests import builders
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `python -m bot` sets it
@@ -131,3 +134,27 @@ async def harness(settings: Settings) -> AsyncIterator[Harness]:
     app = build_application(settings, request=api, rate_limit=False)
     async with app:
         yield Harness(app, api)
+
+
+@dataclass
+class LockedStore:
+    """A migrated throwaway PostgreSQL schema: its engine, the bot's store and the chat locks."""
+
+    engine: sa.Engine
+    store: HandoffStore
+    locks: ChatLocks
+
+
+@pytest.fixture
+async def locked_store() -> AsyncIterator[LockedStore]:
+    with throwaway_postgres_url() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        locks = ChatLocks.for_url(url, size=4)
+        assert locks is not None
+        await locks.open()
+        try:
+            yield LockedStore(engine, HandoffStore(engine), locks)
+        finally:
+            await locks.close()
+            engine.dispose()

@@ -57,12 +57,6 @@ TOKEN = "123456789:TEST-token_for-the-fake"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
 async def bot(fake: FakeBotApi) -> AsyncIterator[Bot]:
     client = Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url)
     async with client:

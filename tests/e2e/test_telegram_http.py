@@ -4,7 +4,6 @@ python-telegram-bot errors as with its own transport."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -18,13 +17,7 @@ from tests.fakes import FakeBotApi
 TOKEN = "123456789:TEST-token_for-the-fake"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as api:
-        yield api
-
-
-def _bot(fake: FakeBotApi, request: JsonRequest | None = None) -> Bot:
+def _bot(fake: FakeBotApi, request: JsonRequest) -> Bot:
     return Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url, request=request)
 
 

@@ -10,10 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.ports import QuestionRecord
-from bot.storage.chat_lock import ChatLocks
-from bot.storage.db import make_engine, migrate
-from bot.storage.handoff_repo import HandoffStore
-from tests.conftest import throwaway_postgres_url
+from tests.conftest import LockedStore
 
 CHAT = 9
 VIETNAM = timezone(timedelta(hours=7))
@@ -39,39 +36,31 @@ def _logged(engine: sa.Engine) -> list[tuple[str, datetime, str | None]]:
 
 
 @pytest.mark.postgres
-async def test_question_logged_with_the_update_and_only_if_it_completes():
-    with throwaway_postgres_url() as url:
-        engine = make_engine(url)
-        migrate(engine)
-        store = HandoffStore(engine)
-        locks = ChatLocks.for_url(url, size=2)
-        assert locks is not None
-        await locks.open()
-        since = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-        try:
-            async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
-                question_id = await store.record_question(
-                    _record("lệ phí khai sinh bao nhiêu"), CHAT, "khai-sinh"
-                )
-                assert _logged(engine) == []  # not yet committed: other connections see nothing
-            assert _logged(engine) == [
-                ("lệ phí khai sinh bao nhiêu", datetime(2026, 11, 27, 16, 0, tzinfo=UTC), "tok")
-            ]
-            assert (await store.question(question_id)) is not None
-            async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):  # the chat's next update
-                assert await store.last_procedure(CHAT, since) == "khai-sinh"
+async def test_question_logged_with_the_update_and_only_if_it_completes(
+    locked_store: LockedStore,
+):
+    engine, store, locks = locked_store.engine, locked_store.store, locked_store.locks
+    since = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
+        question_id = await store.record_question(
+            _record("lệ phí khai sinh bao nhiêu"), CHAT, "khai-sinh"
+        )
+        assert _logged(engine) == []  # not yet committed: other connections see nothing
+    assert _logged(engine) == [
+        ("lệ phí khai sinh bao nhiêu", datetime(2026, 11, 27, 16, 0, tzinfo=UTC), "tok")
+    ]
+    assert (await store.question(question_id)) is not None
+    async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):  # the chat's next update
+        assert await store.last_procedure(CHAT, since) == "khai-sinh"
 
-            with pytest.raises(RuntimeError):
-                async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
-                    await store.record_question(_record("đăng ký kết hôn"), CHAT, "ket-hon")
-                    raise RuntimeError("the update failed before any answer went out")
-            assert [text for text, *_ in _logged(engine)] == ["lệ phí khai sinh bao nhiêu"]
-            assert await store.last_procedure(CHAT, since) == "khai-sinh"
+    with pytest.raises(RuntimeError):
+        async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
+            await store.record_question(_record("đăng ký kết hôn"), CHAT, "ket-hon")
+            raise RuntimeError("the update failed before any answer went out")
+    assert [text for text, *_ in _logged(engine)] == ["lệ phí khai sinh bao nhiêu"]
+    assert await store.last_procedure(CHAT, since) == "khai-sinh"
 
-            # Outside a lock (another chat's, or none): logged on its own, at once.
-            async with locks.hold("chat:10", read_ahead=10):
-                await store.record_question(_record("làm cccd"), CHAT, None)
-                assert len(_logged(engine)) == 2
-        finally:
-            await locks.close()
-            engine.dispose()
+    # Outside a lock (another chat's, or none): logged on its own, at once.
+    async with locks.hold("chat:10", read_ahead=10):
+        await store.record_question(_record("làm cccd"), CHAT, None)
+        assert len(_logged(engine)) == 2
