@@ -7,14 +7,17 @@ conversation with staff waiting for this message?) and the question log with the
 `--calls` times each over 50 chats after a warm-up. Printed: microseconds of this process's CPU
 per call (the bot's own cost; PostgreSQL's work happens in its server) and wall time per call.
 On PostgreSQL the bot reads the claims with the chat's lock (bot/storage/chat_lock.py) and logs
-the question in the lock's transaction: the last two rows time the lock alone and the lock with
-the log in it (their difference is what logging costs the bot there).
+the question in the lock's transaction: the last rows time the lock alone and the lock with the
+log in it (their difference is what logging costs the bot there), for a question answered (its
+log goes with the COMMIT) and for one the citizen may forward to staff (logged at once, as its
+button needs the id).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import tempfile
 import time
@@ -45,6 +48,8 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
     async def claims(i: int) -> None:
         await store.chat_claims(i % CHATS)
 
+    forwardable = dataclasses.replace(record, outcome="unanswered", forward_token="Zm9yd2Fy")
+
     async def log(i: int) -> None:
         await store.record_question(record, i % CHATS, "khai-sinh")
 
@@ -62,9 +67,18 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
         async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
             await store.record_question(record, i % CHATS, "khai-sinh")
 
+    async def lock_and_log_forwardable(i: int) -> None:
+        assert locks is not None
+        async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
+            await store.record_question(forwardable, i % CHATS, None)
+
     calls_measured = [("chat's claims", claims), ("question log + subject", log)]
     if locks is not None:
-        calls_measured += [("chat's lock (+ claims)", lock), ("lock, then log in it", lock_and_log)]
+        calls_measured += [
+            ("chat's lock (+ claims)", lock),
+            ("lock, then log in it", lock_and_log),
+            ("lock, forwardable log", lock_and_log_forwardable),
+        ]
     rows = []
     for name, call in calls_measured:
         for i in range(200):

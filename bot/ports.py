@@ -59,8 +59,11 @@ class QuestionStore(Protocol):
 
     async def record_question(
         self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
-    ) -> int:
-        """Log the question; with `procedure_id`, also remember it as `chat_id`'s subject."""
+    ) -> int | None:
+        """Log the question; with `procedure_id`, also remember it as `chat_id`'s subject.
+
+        Returns the question's id, which its forward button names. A question without a
+        forward token may be written later in the update, its id then unknown (None)."""
         ...
 
     async def forward_question(

@@ -13,18 +13,24 @@ costs a round trip (which also brings the first read the update needs) and a com
 schema, and PostgreSQL releases it by itself when the connection of a crashed instance closes,
 so a dead instance cannot leave a chat locked.
 
+The lock is taken for every update, so its few fixed statements go the cheapest way psycopg
+has: bound on the client and sent as one simple query per round trip (BEGIN, the lock and the
+first read together; COMMIT with the writes that waited for it), which costs the bot less CPU
+than the extended protocol or a pipeline (bench/bench_store.py).
+
 SQLite is the single-instance database: there the in-process lock is all that is needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
@@ -35,33 +41,65 @@ from bot.storage.chat_claims import CLAIMS_SQL, claims_of, claims_params
 # Advisory locks are database-wide; the key mixes in the schema so that deployments (or test
 # runs) sharing one database in separate schemas do not wait for each other. A 64-bit hash
 # collision would only make two chats take turns, never mix their data.
-_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || %s, 0))"
+# The transaction commits without waiting for its WAL to reach the disk: what is written in
+# it (the question log, the chat's subject; see LockedTransaction) may lose its last fraction
+# of a second if the PostgreSQL server itself crashes, and the next update is not held up by
+# the flush. Visibility is unchanged: the next holder of the lock sees everything committed.
+_LOCK = (
+    "BEGIN; SET LOCAL synchronous_commit TO OFF; SELECT pg_advisory_xact_lock("
+    "hashtextextended(current_schema() || ':' || %(lock_key)s, 0))"
+)
+_LOCK_AND_CLAIMS = f"{_LOCK}; {CLAIMS_SQL}"
+
+
+class LockedTransaction:
+    """The open transaction of the connection holding a chat's lock for the running update:
+    committed when the update ends, rolled back if it fails.
+
+    A statement the update makes anyway can ride on it: no connection of its own, no commit of
+    its own, and psycopg directly rather than an ORM layer (bench/bench_store.py). Rows written
+    in it stay locked until the update ends: the same update must not write them again through
+    another connection, which would wait for itself (only the question log and the chat's
+    subject are written here, once per update). Nothing that must survive a crash of the
+    database server belongs here: the commit is asynchronous (see _LOCK). Complaints are
+    written through the repositories' own connections.
+    """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.deferred: list[str] = []
+
+    async def fetch_one(self, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """Run a statement now; its first row."""
+        return await (await self.conn.execute(sql, params)).fetchone()
+
+    def at_commit(self, sql: str, params: Mapping[str, Any]) -> None:
+        """Run a statement whose result nobody waits for with the COMMIT, in its round trip."""
+        self.deferred.append(AsyncClientCursor(self.conn).mogrify(sql, params))
+
+    async def commit(self) -> None:
+        if self.deferred:
+            await self.conn.execute("; ".join([*self.deferred, "COMMIT"]))
+        else:
+            await self.conn.commit()
 
 
 @dataclass
 class _Held:
     key: str
-    conn: AsyncConnection
+    transaction: LockedTransaction
     active: bool = True  # False once released: a task started inside must not use it later
 
 
 _held: ContextVar[_Held | None] = ContextVar("chat_lock_held", default=None)
 
 
-def transaction_of(chat_id: int) -> AsyncConnection | None:
-    """The connection holding `chat_id`'s lock for the running update, in its open transaction
-    (committed when the update ends, rolled back if it fails); None outside such an update.
-
-    A statement the update makes anyway can ride on it: no connection of its own, no commit of
-    its own, and psycopg directly rather than an ORM layer (bench/bench_store.py). Rows written
-    on it stay locked until the update ends: the same update must not write them again through
-    another connection, which would wait for itself (only the question log and the chat's
-    subject are written here, once per update).
-    """
+def transaction_of(chat_id: int) -> LockedTransaction | None:
+    """The transaction holding `chat_id`'s lock for the running update; None outside one."""
     held = _held.get()
     if held is None or not held.active or held.key != f"chat:{chat_id}":  # bot/chat_order.py
         return None
-    return held.conn
+    return held.transaction
 
 
 class ChatLocks:
@@ -71,9 +109,9 @@ class ChatLocks:
     still needs connections for its queries, and sharing one pool could leave every connection
     held by a lock while the handlers wait for one to work with.
 
-    Plain psycopg rather than SQLAlchemy: the lock is taken for every update, and psycopg's
-    pipeline sends BEGIN and the lock together, one round trip, without an ORM layer
-    around a single fixed statement (bench/bench_e2e.py).
+    Plain psycopg rather than SQLAlchemy: no ORM layer around a few fixed statements. The
+    connections are in autocommit mode: the transaction is begun explicitly, in the lock's
+    own round trip, instead of by psycopg in one of its own.
     """
 
     def __init__(self, pool: AsyncConnectionPool, size: int) -> None:
@@ -91,7 +129,13 @@ class ChatLocks:
         # Opened by `open`, inside the running event loop; waits up to 5 minutes for a free
         # connection, as a busy instance should rather than fail the citizen's update.
         pool = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=size, open=False, timeout=300, name="chat-locks"
+            conninfo,
+            kwargs={"autocommit": True, "cursor_factory": AsyncClientCursor},
+            min_size=1,
+            max_size=size,
+            open=False,
+            timeout=300,
+            name="chat-locks",
         )
         return cls(pool, size)
 
@@ -106,7 +150,7 @@ class ChatLocks:
         offered = None
         if read_ahead is not None and claims is not None:
             offered = chat_claims.offer(read_ahead, claims)
-        held = _Held(key, conn)
+        held = _Held(key, LockedTransaction(conn))
         holding = _held.set(held)
         try:
             yield
@@ -114,7 +158,7 @@ class ChatLocks:
             await conn.rollback()  # ends the transaction, which releases the lock
             raise
         else:
-            await conn.commit()
+            await held.transaction.commit()
         finally:
             held.active = False
             _held.reset(holding)
@@ -139,12 +183,14 @@ class ChatLocks:
         for attempt in range(1, tries + 1):
             conn = await self.pool.getconn()
             try:
-                async with conn.pipeline():
-                    await conn.execute(_LOCK, (key,))
-                    if read_ahead is not None:
-                        found = await conn.execute(CLAIMS_SQL, claims_params(read_ahead))
-                # The pipeline has been synced: the results are in.
-                row = await found.fetchone() if read_ahead is not None else None
+                if read_ahead is None:
+                    await conn.execute(_LOCK, {"lock_key": key})
+                    return conn, None
+                params = claims_params(read_ahead) | {"lock_key": key}
+                found = await conn.execute(_LOCK_AND_CLAIMS, params)
+                while found.nextset():  # past BEGIN's and the lock's results, to the claims'
+                    pass
+                row = await found.fetchone()
                 return conn, claims_of(row) if row is not None else None
             except psycopg.OperationalError:
                 await self.pool.putconn(conn)  # broken: the pool discards it
@@ -152,6 +198,11 @@ class ChatLocks:
                     raise
                 if attempt == 1:
                     await self.pool.check()
+            except BaseException:
+                # Cancelled while waiting for the lock, say: the pool closes a connection
+                # still busy (which ends the wait in PostgreSQL too) or rolls back an idle one.
+                await self.pool.putconn(conn)
+                raise
         raise AssertionError("unreachable")
 
     async def open(self) -> None:

@@ -180,7 +180,7 @@ class SqlStore:
 
     async def record_question(
         self, record: QuestionRecord, chat_id: int | None = None, procedure_id: str | None = None
-    ) -> int:
+    ) -> int | None:
         # Field by field: dataclasses.asdict deep-copies each value, for every message.
         row = {name: getattr(record, name) for name in _RECORD_FIELDS}
         row["text"] = record.text[:1000]
@@ -194,7 +194,12 @@ class SqlStore:
             if subject:
                 values |= {"chat_id": chat_id, "last_procedure_id": procedure_id}
                 sql = _LOG_AND_REMEMBER_SQL
-            logged = await (await locked.execute(sql, values)).fetchone()
+            if record.forward_token is None:
+                # Nothing can refer to this question (only its forward button would): it
+                # goes with the commit, without a round trip of its own.
+                locked.at_commit(sql, values)
+                return None
+            logged = await locked.fetch_one(sql, values)
             assert logged is not None  # RETURNING the new id
             return int(logged[0])
         together = subject and self.engine.dialect.name == "postgresql"

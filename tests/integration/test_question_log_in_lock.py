@@ -1,6 +1,9 @@
 """On PostgreSQL a citizen's question is logged, and the chat's subject remembered, in the chat
 lock's own transaction: visible to everyone once the update ends, never half-done, and the next
-update of the chat (on any instance) sees the subject the previous one set."""
+update of the chat (on any instance) sees the subject the previous one set.
+
+A question that can be forwarded to staff is written at once (its button needs the id); any
+other waits for the update's COMMIT and goes in its round trip: the same guarantees hold."""
 
 from __future__ import annotations
 
@@ -13,10 +16,12 @@ from bot.ports import QuestionRecord
 from tests.conftest import LockedStore
 
 CHAT = 9
+# Written as SQL literals when deferred: quotes, percent signs and placeholders stay text.
+ASKED = "lệ phí khai sinh bao nhiêu? 100% 'miễn' %s %(x)s \\"
 VIETNAM = timezone(timedelta(hours=7))
 
 
-def _record(text: str) -> QuestionRecord:
+def _record(text: str, forward_token: str | None = "tok") -> QuestionRecord:
     return QuestionRecord(
         created_at=datetime(2026, 11, 27, 23, 0, tzinfo=VIETNAM),  # 16:00 UTC
         text=text,
@@ -25,7 +30,7 @@ def _record(text: str) -> QuestionRecord:
         outcome="answered",
         best_procedure_id="khai-sinh",
         best_score=91.5,
-        forward_token="tok",
+        forward_token=forward_token,
     )
 
 
@@ -36,31 +41,29 @@ def _logged(engine: sa.Engine) -> list[tuple[str, datetime, str | None]]:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("token", ["tok", None], ids=["forwardable", "not-forwardable"])
 async def test_question_logged_with_the_update_and_only_if_it_completes(
-    locked_store: LockedStore,
+    locked_store: LockedStore, token: str | None
 ):
     engine, store, locks = locked_store.engine, locked_store.store, locked_store.locks
     since = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
     async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
-        question_id = await store.record_question(
-            _record("lệ phí khai sinh bao nhiêu"), CHAT, "khai-sinh"
-        )
+        question_id = await store.record_question(_record(ASKED, token), CHAT, "khai-sinh")
         assert _logged(engine) == []  # not yet committed: other connections see nothing
-    assert _logged(engine) == [
-        ("lệ phí khai sinh bao nhiêu", datetime(2026, 11, 27, 16, 0, tzinfo=UTC), "tok")
-    ]
-    assert (await store.question(question_id)) is not None
+    assert _logged(engine) == [(ASKED, datetime(2026, 11, 27, 16, 0, tzinfo=UTC), token)]
+    if token is not None:  # its forward button finds it
+        assert question_id is not None and (await store.question(question_id)) is not None
     async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):  # the chat's next update
         assert await store.last_procedure(CHAT, since) == "khai-sinh"
 
     with pytest.raises(RuntimeError):
         async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
-            await store.record_question(_record("đăng ký kết hôn"), CHAT, "ket-hon")
+            await store.record_question(_record("đăng ký kết hôn", token), CHAT, "ket-hon")
             raise RuntimeError("the update failed before any answer went out")
-    assert [text for text, *_ in _logged(engine)] == ["lệ phí khai sinh bao nhiêu"]
+    assert [text for text, *_ in _logged(engine)] == [ASKED]
     assert await store.last_procedure(CHAT, since) == "khai-sinh"
 
     # Outside a lock (another chat's, or none): logged on its own, at once.
     async with locks.hold("chat:10", read_ahead=10):
-        await store.record_question(_record("làm cccd"), CHAT, None)
+        await store.record_question(_record("làm cccd", token), CHAT, None)
         assert len(_logged(engine)) == 2
