@@ -11,7 +11,11 @@ other in the same run:
 Every citizen sends a question from tests/data/questions_dev.jsonl, waits for the answer, and
 asks the next (closed loop). Printed: replies per second, latency p50/p95/p99 from the question
 reaching the fake to the answer reaching it, and the bot's replies/s as a share of the echo
-bot's. Telegram's 30 messages/s cap is lifted for both (TELEGRAM_MAX_RATE=0): what is measured
+bot's. Also the CPU each answer cost the bot's processes, this process (the fake, standing in
+for Telegram's servers, and the citizens) and PostgreSQL: on a small machine all three share
+the same cores, so the fake's and the database's work slows the bot down too.
+
+Telegram's 30 messages/s cap is lifted for both (TELEGRAM_MAX_RATE=0): what is measured
 is the processing, not the flood limit.
 
     python bench/bench_e2e.py [--users 50] [--seconds 15] [--only polling|webhook] [--rounds 3]
@@ -63,6 +67,8 @@ class Result:
     latencies: list[float]
     messages_per_question: float
     cpu_seconds: float  # used by the bot's processes while measured
+    harness_cpu_seconds: float  # this process: the Bot API fake and the simulated citizens
+    postgres_cpu_seconds: float  # the PostgreSQL server's processes (webhook runs)
 
     @property
     def rps(self) -> float:
@@ -75,9 +81,14 @@ class Result:
         return (
             f"{self.name:<22} {self.rps:8.1f} replies/s   p50 {self.pct(50):6.1f} ms   "
             f"p95 {self.pct(95):6.1f} ms   p99 {self.pct(99):6.1f} ms   "
-            f"({self.replies} answers, {self.messages_per_question:.2f} messages each, "
-            f"{self.cpu_seconds / max(self.replies, 1) * 1000:.1f} ms CPU each)"
+            f"({self.replies} answers, {self.messages_per_question:.2f} messages each; "
+            f"ms of CPU each: bot {self.per_answer(self.cpu_seconds):.1f}, "
+            f"fake {self.per_answer(self.harness_cpu_seconds):.1f}, "
+            f"PostgreSQL {self.per_answer(self.postgres_cpu_seconds):.1f})"
         )
+
+    def per_answer(self, seconds: float) -> float:
+        return seconds / max(self.replies, 1) * 1000
 
 
 class Replies:
@@ -142,9 +153,25 @@ def cpu_seconds(pids: list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        with contextlib.suppress(OSError):  # a PostgreSQL backend that has just ended
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (the bench's sessions among them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_now(pids: list[int]) -> tuple[float, float, float]:
+    """CPU used so far by the bot's processes, by this one, and by PostgreSQL's."""
+    return cpu_seconds(pids), time.process_time(), cpu_seconds(postgres_pids())
 
 
 @contextlib.asynccontextmanager
@@ -226,16 +253,16 @@ async def scenario(
 
                 people = [fake.user(200_000 + n, f"Dân {n}") for n in range(users)]
 
-                async def account() -> float:
+                async def account() -> list[float]:
                     await asyncio.sleep(max(0.0, measured_from - time.monotonic()))
-                    before = cpu_seconds(pids)
+                    before = cpu_now(pids)
                     await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
-                    return cpu_seconds(pids) - before
+                    return [b - a for a, b in zip(before, cpu_now(pids), strict=True)]
 
                 cpu, *_ = await asyncio.gather(account(), *(citizen(u) for u in people))
                 pump.cancel()
                 messages = len(fake.sent) / max(asked, 1)
-    return Result(name, len(latencies), seconds, latencies, messages, cpu)
+    return Result(name, len(latencies), seconds, latencies, messages, *cpu)
 
 
 async def main() -> None:
