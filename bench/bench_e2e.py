@@ -101,7 +101,7 @@ class Replies:
 
     async def pump(self) -> None:
         while True:
-            new = self.fake.sent[self.seen :]
+            new = self.fake.sent_since(self.seen)
             self.seen += len(new)
             for call in new:
                 waiting = self.waiting.get(int(call.chat_id or 0))

@@ -2457,6 +2457,12 @@ class FakeBotApi:
         with self._lock:
             return list(self._sent)
 
+    def sent_since(self, count: int) -> list[ApiCall]:
+        """`sent` after its first `count` calls: a load test's reader polling for new ones
+        copies only those."""
+        with self._lock:
+            return self._sent[count:]
+
     @property
     def edits(self) -> list[ApiCall]:
         """Successful editMessage* calls."""
