@@ -278,6 +278,13 @@ class CaseService:
         filed = await self.store.file(complaint, change_for, lambda: new_code(kind))
         return self._receipt(filed, now), filed
 
+    async def receipt_later(self, filed: Complaint, receipt: str) -> None:
+        """Queue the receipt of a stored case whose reply Telegram did not take (an error, a
+        timeout): the outbox retries it until it arrives. After a timeout it may have arrived
+        already; a second copy of a receipt is better than a citizen without their code."""
+        message = self.to_citizen(filed, receipt, "receipt", key=f"receipt:{filed.code}")
+        await self.store.enqueue([message], self.clock.now())
+
     def _receipt(self, filed: Complaint, now: datetime) -> str:
         """What the citizen is told once a case is stored: its code, official and deadlines."""
         name, title, office = self.describe_official(filed.assigned_official_id)

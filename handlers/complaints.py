@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import (
     KeyboardButton,
     MaybeInaccessibleMessage,
     ReplyKeyboardMarkup,
     Update,
 )
+from telegram.error import NetworkError, RetryAfter
 
 from bot import complaint_texts as t
 from bot.complaint_flow import Prompt
@@ -16,6 +19,8 @@ from handlers import keyboards
 from handlers.common import is_private, pressed, reply
 
 BUTTON_STEPS = frozenset({"type", "category", "confirm"})
+
+log = logging.getLogger(__name__)
 
 
 async def show(message: MaybeInaccessibleMessage, prompt: Prompt) -> None:
@@ -67,7 +72,15 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step == "confirm" and value == "send" and draft.step == "confirm":
         await query.answer()
         text, filed = await context.bot_data.cases.submit(draft)
-        await reply(query.message, text, keyboards.menu() if filed else None)
+        try:
+            await reply(query.message, text, keyboards.menu() if filed else None)
+        except (NetworkError, RetryAfter):  # a 5xx, a dropped connection, a timeout, a 429
+            if filed is None:
+                raise
+            # The case is stored: an apology for an error would make the citizen file it
+            # again. Its receipt goes through the outbox instead, retried until it arrives.
+            log.warning("receipt of %s not sent; queued", filed.code, exc_info=True)
+            await context.bot_data.cases.receipt_later(filed, text)
         if filed is not None:
             context.bot_data.wake_outbox(context)
         return

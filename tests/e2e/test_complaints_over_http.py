@@ -79,6 +79,15 @@ async def file_road_report(
     fake: FakeBotApi, citizen: FakeUser, description: str, *, attachments: bool
 ) -> tuple[str, Message, str | None]:
     """The citizen files an anonymous phản ánh about a road in Mỹ Tho, through the buttons."""
+    summary, photo_id = await draft_road_report(fake, citizen, description, attachments=attachments)
+    [filed] = await press_and_read(fake, citizen, summary, t.SEND)
+    return code_in(filed["text"]), filed, photo_id
+
+
+async def draft_road_report(
+    fake: FakeBotApi, citizen: FakeUser, description: str, *, attachments: bool
+) -> tuple[Message, str | None]:
+    """The same filing up to its summary, whose "Gửi" button is not pressed yet."""
     [ask_type] = await say(fake, citizen, "/phananh")
     assert "Phản ánh, kiến nghị" in ask_type["text"]
     [ask_category] = await press_and_read(fake, citizen, ask_type, t.TYPE_LABELS["phan-anh"])
@@ -109,8 +118,7 @@ async def file_road_report(
     assert f"Nội dung: {description}" in text and "Nhóm việc: Đường sá" in text
     located = "Ảnh: 1 · Vị trí: có" if attachments else "Ảnh: 0 · Vị trí: không"
     assert located in text
-    [filed] = await press_and_read(fake, citizen, summary, t.SEND)
-    return code_in(filed["text"]), filed, photo_id
+    return summary, photo_id
 
 
 @dataclass
@@ -330,3 +338,34 @@ async def play(
     apologies = [m for m in fake.messages_to(citizen) if "THƯ XIN LỖI" in m["text"]]
     assert len(apologies) == 1
     assert await store.count_events("apology") == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "arrived"),
+    [(502, False), (500, True)],
+    ids=["receipt-refused", "receipt-arrived-but-error-answered"],
+)
+async def test_a_receipt_telegram_fails_to_take_still_reaches_the_citizen(
+    tmp_path: Path, status: int, arrived: bool
+) -> None:
+    """The case is stored before its receipt is sent. If Telegram fails that send, the citizen
+    must still get the code (through the outbox), never an apology for an error, which would
+    make them file the same report again."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        citizen = fake.user(5001, "Lan")
+        async with running_bot(fake, tmp_path, FakeClock(), TOKEN) as app:
+            summary, _ = await draft_road_report(fake, citizen, LAMP, attachments=False)
+            before = fake.messages_to(citizen)
+            fault = fake.inject("sendMessage", status, chat_id=citizen.id, deliver=arrived)
+            answer = await press(fake, citizen, summary, t.SEND)
+            assert not answer.get("text"), answer
+            copies = 2 if arrived else 1  # a copy Telegram took despite the error, then ours
+            receipts = await fake.wait_for(citizen, count=copies, timeout=10)
+            store = app.bot_data.cases.store
+            await outbox_settled(store)
+            assert fault.hits == 1
+            codes = {code_in(m["text"]) for m in receipts}
+            assert len(codes) == 1 and all("Mã tra cứu" in m["text"] for m in receipts)
+            assert await store.by_code(codes.pop()) is not None
+        assert all(texts.ERROR[:30] not in (c.text or "") for c in fake.sent)
+        assert len(fake.messages_to(citizen)) == len(before) + copies  # nothing else either
