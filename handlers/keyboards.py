@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
@@ -56,12 +57,16 @@ def inline(rows: Sequence[Sequence[Sequence[str]]]) -> InlineKeyboardMarkup | No
     )
 
 
+# The keyboards sent most (the menu, a card's sections) are built once: python-telegram-bot's
+# objects are immutable once made, so one can go with every message that shows it.
+@cache
 def menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         texts.MENU_ROWS, resize_keyboard=True, input_field_placeholder=texts.MENU_PLACEHOLDER
     )
 
 
+@lru_cache(maxsize=4096)  # procedures × 7: the shipped knowledge and more
 def sections(procedure_id: str, current: str | None = None) -> InlineKeyboardMarkup:
     """The six section buttons of a procedure, two per row; the one shown is marked."""
     buttons = [
