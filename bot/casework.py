@@ -278,11 +278,12 @@ class CaseService:
         filed = await self.store.file(complaint, change_for, lambda: new_code(kind))
         return self._receipt(filed, now), filed
 
-    async def receipt_later(self, filed: Complaint, receipt: str) -> None:
-        """Queue the receipt of a stored case whose reply Telegram did not take (an error, a
-        timeout): the outbox retries it until it arrives. After a timeout it may have arrived
-        already; a second copy of a receipt is better than a citizen without their code."""
-        message = self.to_citizen(filed, receipt, "receipt", key=f"receipt:{filed.code}")
+    async def receipt_later(self, chat_id: int, code: str, receipt: str) -> None:
+        """Queue the receipt of stored case `code` whose reply Telegram did not take (an error,
+        a timeout): the outbox retries it until it arrives. After a timeout it may have arrived
+        already; a second copy of a receipt is better than a citizen without their code. Queued
+        once per case, however often its reply fails."""
+        message = Outgoing(chat_id, receipt, "receipt", key=f"receipt:{code}")
         await self.store.enqueue([message], self.clock.now())
 
     def _receipt(self, filed: Complaint, now: datetime) -> str:
@@ -299,7 +300,7 @@ class CaseService:
             days_left=working_days_left(now, filed.resolve_due, self.calendar),
         )
 
-    async def receipt_again(self, chat_id: int) -> str | None:
+    async def receipt_again(self, chat_id: int) -> tuple[str, Complaint] | None:
         """The receipt of the case this chat filed moments ago, for a "Gửi" pressed again.
 
         A double tap, or Telegram re-delivering the press after an instance died between
@@ -307,7 +308,7 @@ class CaseService:
         (again) rather than that nothing is being written."""
         now = self.clock.now()
         latest = await self.store.latest_filed_since(chat_id, now - RECEIPT_REPEAT_WINDOW)
-        return None if latest is None else t.FILED_AGAIN + self._receipt(latest, now)
+        return None if latest is None else (t.FILED_AGAIN + self._receipt(latest, now), latest)
 
     def rating_buttons(self, code: str) -> list[list[list[str]]]:
         stars = [[str(n), SEP.join(("r", code, str(n)))] for n in range(1, 6)]

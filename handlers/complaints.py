@@ -63,7 +63,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         again = await context.bot_data.cases.receipt_again(chat.id)
         if again is not None:
             await query.answer()
-            await reply(query.message, again, keyboards.menu())
+            text, latest = again
+            await _receipt(query.message, context, chat.id, text, latest.code)
             return
     if len(parts) != 3 or draft is None:
         await query.answer(t.NO_DRAFT if draft is None else t.STALE_STEP)
@@ -72,17 +73,11 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step == "confirm" and value == "send" and draft.step == "confirm":
         await query.answer()
         text, filed = await context.bot_data.cases.submit(draft)
-        try:
-            await reply(query.message, text, keyboards.menu() if filed else None)
-        except (NetworkError, RetryAfter):  # a 5xx, a dropped connection, a timeout, a 429
-            if filed is None:
-                raise
-            # The case is stored: an apology for an error would make the citizen file it
-            # again. Its receipt goes through the outbox instead, retried until it arrives.
-            log.warning("receipt of %s not sent; queued", filed.code, exc_info=True)
-            await context.bot_data.cases.receipt_later(filed, text)
-        if filed is not None:
-            context.bot_data.wake_outbox(context)
+        if filed is None:
+            await reply(query.message, text)
+            return
+        await _receipt(query.message, context, chat.id, text, filed.code)
+        context.bot_data.wake_outbox(context)
         return
     prompt = await flow.press(draft, step, value)
     if prompt is None:
@@ -90,6 +85,21 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await show(query.message, prompt)
+
+
+async def _receipt(
+    message: MaybeInaccessibleMessage, context: BotContext, chat_id: int, text: str, code: str
+) -> None:
+    """The receipt of a stored case. If Telegram fails to take it (a 5xx, a dropped connection,
+    a timeout, a 429 past the limiter's retries), an apology for an error would make the
+    citizen file the case again: the receipt goes through the outbox instead, retried until
+    it arrives."""
+    try:
+        await reply(message, text, keyboards.menu())
+    except (NetworkError, RetryAfter):
+        log.warning("receipt of %s not sent; queued", code, exc_info=True)
+        await context.bot_data.cases.receipt_later(chat_id, code, text)
+        context.bot_data.wake_outbox(context)
 
 
 def takes_text(step: str) -> bool:
