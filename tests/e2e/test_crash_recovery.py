@@ -225,6 +225,10 @@ async def test_sigkill_at_random_loses_no_complaint_and_duplicates_no_notificati
                 async with asyncio.timeout(60):  # killed instances' claims expire after 15 s
                     while any(m.status == "pending" for m in await store.outbox()):
                         await asyncio.sleep(0.2)
+                    # And Telegram's re-deliveries of what the last kills cut short (a "Gửi"
+                    # whose receipt had not gone out yet) have been answered.
+                    while fake.pending_updates:
+                        await asyncio.sleep(0.2)
             finally:
                 stop.set()
                 calm.set()
