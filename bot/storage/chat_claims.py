@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from bot.ports import ChatClaims
 from bot.storage.complaint_models import ComplaintDraft
 from bot.storage.handoff_models import HandoffCase
+from bot.storage.sqlite_direct import DirectStatement
 
 OPEN = ("waiting", "claimed")
 
@@ -35,6 +36,8 @@ CLAIMS = select(
 # The same query for a plain psycopg connection: its text, and its parameters but the chat.
 _COMPILED = CLAIMS.compile(dialect=postgresql.psycopg.dialect())
 CLAIMS_SQL = str(_COMPILED)
+# And for sqlite3 (SQLite answers it in process, without a lock).
+CLAIMS_DIRECT = DirectStatement(CLAIMS)
 
 
 def claims_params(chat_id: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.ports import ChatClaims
 from bot.storage import chat_claims
-from bot.storage.chat_claims import CLAIMS, OPEN, claims_of
+from bot.storage.chat_claims import CLAIMS, CLAIMS_DIRECT, OPEN, claims_of
 from bot.storage.complaint_repo import ComplaintStore, Outgoing, _outbox_row
 from bot.storage.handoff_models import HandoffCase
 
@@ -64,6 +64,10 @@ class HandoffStore(ComplaintStore):
         ahead = chat_claims.take(chat_id)  # read with the chat's lock (PostgreSQL)
         if ahead is not None:
             return ahead
+
+        direct = self._sqlite()
+        if direct is not None:
+            return claims_of(CLAIMS_DIRECT.first(direct, {"chat": chat_id}))
 
         def q(conn: Connection) -> ChatClaims:
             return claims_of(conn.execute(CLAIMS, {"chat": chat_id}).one())

@@ -7,6 +7,7 @@ run in the way that costs least for the database at hand (see `SqlStore.__init__
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from bot.ports import QuestionRecord
 from bot.storage.chat_lock import transaction_of
 from bot.storage.db import async_twin
 from bot.storage.models import ChatContext, QuestionLog
+from bot.storage.sqlite_direct import DirectStatement
 
 _RECORD_FIELDS = {f.name for f in fields(QuestionRecord)}
 
@@ -76,6 +78,20 @@ _LOG_SQL = str(
     .compile(dialect=_PSYCOPG)
 )
 _LOG_AND_REMEMBER_SQL = str(_LOG_AND_REMEMBER.compile(dialect=_PSYCOPG))
+
+# And as sqlite3 runs them on SQLite (bot/storage/sqlite_direct.py).
+_LOG_DIRECT = DirectStatement(
+    insert(QuestionLog)
+    .values({name: bindparam(name) for name in _RECORD_FIELDS})
+    .returning(col(QuestionLog.id))
+)
+_REMEMBER_DIRECT = DirectStatement(
+    _REMEMBER["sqlite"].values(
+        chat_id=bindparam("chat_id"),
+        last_procedure_id=bindparam("last_procedure_id"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 class SqlStore:
@@ -154,6 +170,14 @@ class SqlStore:
         self._held = self.engine.connect()
         return self._held
 
+    def _sqlite(self) -> sqlite3.Connection | None:
+        """SQLite: the held connection's own sqlite3 connection, for the statements every
+        message makes (bot/storage/sqlite_direct.py); None on PostgreSQL."""
+        if not self._inline:
+            return None
+        held = self._held or self._hold()
+        return cast(sqlite3.Connection, held.connection.dbapi_connection)
+
     def close(self) -> None:
         """Give back the connection held for the per-message calls (SQLite), if any."""
         if self._held is not None:
@@ -202,6 +226,20 @@ class SqlStore:
             logged = await locked.fetch_one(sql, values)
             assert logged is not None  # RETURNING the new id
             return int(logged[0])
+        direct = self._sqlite()
+        if direct is not None:
+            with direct:  # one transaction: committed, or rolled back if a statement fails
+                new_id = _LOG_DIRECT.first(direct, row)[0]
+                if subject:
+                    _REMEMBER_DIRECT.run(
+                        direct,
+                        {
+                            "chat_id": chat_id,
+                            "last_procedure_id": procedure_id,
+                            "updated_at": record.created_at,
+                        },
+                    )
+            return int(new_id)
         together = subject and self.engine.dialect.name == "postgresql"
 
         def q(conn: Connection) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -99,3 +99,22 @@ async def test_long_question_text_is_bounded(store: SqlStore):
     await store.record_question(_question("a" * 5000))
     [row] = await store.unanswered()
     assert len(row.text) == 1000
+
+
+async def test_a_logged_question_reads_back_as_it_was_written(store: SqlStore):
+    # SQLite logs through sqlite3 directly (bot/storage/sqlite_direct.py): every field must
+    # come back as the ORM reads it, a local time as the same instant, odd text unchanged.
+    local = datetime(2026, 11, 27, 16, 5, 7, 123456, tzinfo=timezone(timedelta(hours=7)))
+    text = "Cho hỏi 'giấy' \"độc thân\" 100% ; DROP TABLE x; -- ?"
+    record = QuestionRecord(local, text, "procedure", "fee", "unanswered", "xac-nhan", 47.5, "t0k")
+    qid = await store.record_question(record, chat_id=7, procedure_id="xac-nhan")
+    [row] = await store.unanswered()
+    assert row.id == qid and row.text == text and row.forward_token == "t0k"
+    assert (row.intent, row.aspect, row.outcome) == ("procedure", "fee", "unanswered")
+    assert row.best_procedure_id == "xac-nhan" and row.best_score == 47.5
+    assert row.created_at == local and row.asker_chat_id is None
+    assert await store.last_procedure(7, local - timedelta(microseconds=1)) == "xac-nhan"
+    assert await store.last_procedure(7, local + timedelta(microseconds=1)) is None
+    # Compared in SQL: stored as the instant it is, whatever offset it was given in.
+    assert [r.id for r in await store.unanswered(since=datetime(2026, 11, 27, 9, 5, tzinfo=UTC))]
+    assert not await store.unanswered(since=datetime(2026, 11, 27, 9, 6, tzinfo=UTC))
