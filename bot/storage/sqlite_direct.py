@@ -35,8 +35,11 @@ class DirectStatement:
             for name, value in compiled.params.items()
             if not compiled.binds[name].required
         }
+        # The type as adapted to SQLite (what SQLAlchemy itself runs): a date and time is
+        # stored as SQLAlchemy's text for it, not as sqlite3's default adapter would write it.
         processors: dict[str, Callable[[Any], Any] | None] = {
-            name: compiled.binds[name].type.bind_processor(_DIALECT) for name in set(names)
+            name: compiled.binds[name].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+            for name in set(names)
         }
         self._order = [(name, processors[name]) for name in names]
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.ports import QuestionRecord
 from bot.storage.db import make_engine, migrate
+from bot.storage.models import QuestionLog
 from bot.storage.repositories import SqlStore
 from tests.conftest import throwaway_postgres_url
 
@@ -115,6 +118,15 @@ async def test_a_logged_question_reads_back_as_it_was_written(store: SqlStore):
     assert row.created_at == local and row.asker_chat_id is None
     assert await store.last_procedure(7, local - timedelta(microseconds=1)) == "xac-nhan"
     assert await store.last_procedure(7, local + timedelta(microseconds=1)) is None
-    # Compared in SQL: stored as the instant it is, whatever offset it was given in.
+    # Compared in SQL: stored as the instant it is, whatever offset it was given in…
     assert [r.id for r in await store.unanswered(since=datetime(2026, 11, 27, 9, 5, tzinfo=UTC))]
     assert not await store.unanswered(since=datetime(2026, 11, 27, 9, 6, tzinfo=UTC))
+    # …and stored exactly as the ORM stores the same question.
+    with Session(store.engine) as session:
+        twin = QuestionLog(**dataclasses.asdict(record))
+        session.add(twin)
+        session.commit()
+        stored = session.execute(
+            sa.text("SELECT created_at, best_score FROM question_log ORDER BY id")
+        ).all()
+    assert stored[0] == stored[1]
