@@ -20,8 +20,9 @@ is the processing, not the flood limit.
 
     python bench/bench_e2e.py [--users 50] [--seconds 15] [--only polling|webhook] [--rounds 3]
 
-With --rounds N, bot and echo take turns N times per mode and the median ratio is printed too:
-on a shared virtual machine one run's ratio can be off by a tenth either way.
+With --rounds N, bot and echo take turns N times per mode (the bot first in odd rounds, the echo
+first in even ones) and the median ratio is printed too: on a shared virtual machine one run's
+ratio can be off by a tenth either way.
 
 BENCH_PY_ARGS="-m cProfile -o bot.prof" runs the bot's processes under a profiler (polling).
 """
@@ -281,9 +282,12 @@ async def main() -> None:
         if args.only and args.only != mode:
             continue
         ratios = []
-        for _ in range(args.rounds):
+        for round_no in range(args.rounds):
             results = []
-            for name, command in (("bot", bot), ("echo", echo)):
+            # Bot first, then echo first, and so on: a machine that speeds up or slows down over
+            # the run favours neither.
+            turns = [("bot", bot), ("echo", echo)]
+            for name, command in turns if round_no % 2 == 0 else turns[::-1]:
                 if mode == "polling":
                     results.append(
                         await scenario(f"{mode} {name}", command, 1, args.users, args.seconds, None)
@@ -294,7 +298,8 @@ async def main() -> None:
                     results.append(await scenario(label, command, 2, args.users, args.seconds, url))
             for result in results:
                 print(result.line())
-            ratios.append(results[0].rps / results[1].rps)
+            by_name = {r.name.split()[1]: r for r in results}
+            ratios.append(by_name["bot"].rps / by_name["echo"].rps)
             print(f"{mode}: bot / echo = {ratios[-1]:.2f} of the replies per second", flush=True)
         if len(ratios) > 1:
             listed = ", ".join(f"{r:.2f}" for r in ratios)
