@@ -7,8 +7,9 @@ characters leaves as about 3,300 bytes. The Bot API takes the same parameters as
 go as multipart forms, which Telegram requires for files. The echo bot of bench/bench_e2e.py
 uses this transport too, so that the comparison stays one of the bots' own work.
 
-Otherwise it behaves as python-telegram-bot's HTTPXRequest: the same httpx client settings, the
-same default timeouts, and the same errors (TimedOut, NetworkError) for the same failures.
+Otherwise it behaves as python-telegram-bot's HTTPXRequest: the same httpx client, the same
+default timeouts but the pool's, and the same errors (TimedOut, NetworkError) for the same
+failures; it keeps fewer connections (CONNECTIONS, below).
 """
 
 from __future__ import annotations
@@ -22,20 +23,31 @@ from telegram.request import BaseRequest, RequestData
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given by the caller": use this transport's own
 
+# Connections kept to the Bot API for sending. Telegram takes about 30 messages a second from a
+# bot, which 16 connections carry at up to half a second per request. More are not free: for
+# every request it starts or finishes, httpcore's pool checks each of its connections, and for
+# each idle one all of them again (encode/httpcore#1035). With python-telegram-bot's 256, a
+# burst of 40-50 sends at once left as many connections open, and the CPU per answer of both
+# the bot and the echo bot swung with them (bench/bench_e2e.py, polling, 28/11/2026: the echo
+# bot 3.4-7.0 ms per answer over 15 runs with 256, 3.3-5.5 over 3 with 32, 4.2-4.6 over 3
+# with 16).
+CONNECTIONS = 16
+
 
 class JsonRequest(BaseRequest):
     """A `BaseRequest` over httpx that sends JSON bodies."""
 
     def __init__(
         self,
-        connection_pool_size: int = 256,
+        connection_pool_size: int = CONNECTIONS,
         read_timeout: float | None = 5.0,
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
-        pool_timeout: float | None = 1.0,
+        pool_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
-        # python-telegram-bot's defaults, for sending (256 connections) and for getUpdates (1).
+        # python-telegram-bot's timeouts, but for the pool's: a request waiting for a free
+        # connection has not been sent, and waiting as long as a send may take beats failing.
         self._timeout = httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=write_timeout, pool=pool_timeout
         )

@@ -4,6 +4,7 @@ python-telegram-bot errors as with its own transport."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.telegram_http import JsonRequest
+from bot.telegram_http import CONNECTIONS, JsonRequest
 from tests.fakes import FakeBotApi
 
 TOKEN = "123456789:TEST-token_for-the-fake"
@@ -81,3 +82,16 @@ async def test_a_shut_down_transport_starts_again(fake: FakeBotApi) -> None:
     for _ in range(2):  # initialize after shutdown, as an Application restarted in process does
         async with _bot(fake, request) as bot:
             assert (await bot.get_me()).username == fake.bot_username
+
+
+async def test_a_burst_beyond_the_pool_waits_for_connections(fake: FakeBotApi) -> None:
+    # Twice as many sends at once as the transport keeps connections, while Telegram takes
+    # 1.2 s to answer each: the second half waits that long for a connection. Not sent yet, it
+    # waits rather than fails (python-telegram-bot's 1 s pool timeout failed all 16 of them).
+    citizen = fake.user(2004, "Lan")
+    burst = 2 * CONNECTIONS
+    fake.slow("sendMessage", 1.2, times=burst)
+    async with _bot(fake, JsonRequest()) as bot:
+        await asyncio.gather(*(bot.send_message(citizen.id, f"tin {n}") for n in range(burst)))
+    got = await fake.wait_for(citizen, count=burst, timeout=5)
+    assert sorted(m["text"] for m in got) == sorted(f"tin {n}" for n in range(burst))
