@@ -140,6 +140,18 @@ def codes_in(text: str) -> set[str]:
     return {match.group(0) for match in CODE.finditer(text)}
 
 
+def filing_of(url: str, code: str) -> tuple[int, float]:
+    """The chat a case was filed from, and when (on the fake's clock)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        chat, created = conn.execute(
+            sa.text("SELECT citizen_chat_id, received_at FROM complaint WHERE code = :code"),
+            {"code": code},
+        ).one()
+    engine.dispose()
+    return chat, created.timestamp()
+
+
 def stored_codes(url: str) -> set[str]:
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -267,6 +279,37 @@ async def test_sigkill_at_random_loses_no_complaint_and_duplicates_no_notificati
                 len(outbox),
                 len(receipts),
             )
+            for code in sorted(filed - told):
+                # Stored, and the citizen never saw its code: what the bot sent that chat last,
+                # against the kills around it, to tell which path left it untold.
+                chat, created = filing_of(url, code)
+                calls = [c for c in fake.calls if str(c.params.get("chat_id")) == str(chat)]
+                log.warning(
+                    "stored, not told: %s (chat %s); kills from 3 s before its filing: %s; "
+                    "calls to the chat from 1 s before: %s",
+                    code,
+                    chat,
+                    [round(k - created, 2) for k in kills if k > created - 3],
+                    [
+                        (
+                            round(c.time - created, 2),
+                            c.method,
+                            c.status,
+                            c.fault is not None,
+                            str(c.params.get("text", ""))[:40],
+                        )
+                        for c in calls
+                        if c.time > created - 1
+                    ][:12],
+                )
+                log.warning(
+                    "callback answers from 0.5 s before to 15 s after it: %s",
+                    [
+                        (round(c.time - created, 2), c.status, str(c.params.get("text", ""))[:40])
+                        for c in fake.calls
+                        if c.method == "answerCallbackQuery" and -0.5 < c.time - created < 15
+                    ],
+                )
             for c in citizens:
                 log.debug(
                     "%s %s: %s",
