@@ -58,8 +58,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     parts = (pressed(query) or "").split("|")
     flow = context.bot_data.flow
     draft = await flow.active(chat.id)
-    if draft is None and parts == ["c", "confirm", "send"]:
-        # "Gửi" again after the case was stored (a double tap, or a re-delivered press).
+    if parts == ["c", "confirm", "send"] and (draft is None or draft.step != "confirm"):
+        # "Gửi" again after the case was stored: a double tap, or a press Telegram re-delivers
+        # because the instance died before replying, maybe after the citizen (told nothing)
+        # began another report. Either way they get the code; a new draft stays as it is.
         again = await context.bot_data.cases.receipt_again(chat.id)
         if again is not None:
             await query.answer()

@@ -195,6 +195,25 @@ async def test_send_pressed_again_repeats_the_code_and_files_nothing_more(
     assert not sends(answered) and len(story.citizen_cases()) == 1
 
 
+async def test_send_pressed_again_after_a_new_report_began_still_repeats_the_code(
+    story: Story,
+):
+    """Telegram re-delivers a "Gửi" press whose instance died before replying, but the
+    citizen, told nothing meanwhile, has already begun another report: they still get the
+    code of the case filed (not "this step has passed"), and the new draft is untouched."""
+    code = await file_phan_anh(story)
+    summary = next(
+        c for c in reversed(story.api.calls) if any("Gửi" in label for label, _ in buttons(c))
+    )
+    [prompt] = sends(await story.say("/phananh"))
+    assert "Phản ánh, kiến nghị" in prompt.params["text"]
+    [again] = sends(await story.press(summary, "Gửi"))
+    assert "đã nhận rồi" in again.params["text"] and code in again.params["text"]
+    assert len(story.citizen_cases()) == 1
+    calls = await story.press(prompt, "Phản ánh")  # the new report goes on where it was
+    assert any("Đường sá" in label for label, _ in buttons(last_with_buttons(calls)))
+
+
 async def test_a_photo_caption_joins_the_description_within_its_limit(story: Story):
     """What a citizen writes under a photo is part of the report; a caption that would push the
     description past its limit is not kept, and the citizen is told so (the photo is)."""
