@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import (
@@ -14,6 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 
 from bot.button_seal import key_from_token, unseal
 from bot.cards import e, hotline, split
@@ -21,6 +23,8 @@ from bot.casework import Outcome
 from bot.context import BotContext
 from bot.notify import seal_markup
 from handlers import keyboards
+
+log = logging.getLogger(__name__)
 
 
 def is_private(update: Update) -> bool:
@@ -87,15 +91,31 @@ def outcome_markup(outcome: Outcome) -> InlineKeyboardMarkup | ForceReply | None
     return None
 
 
+async def acknowledge(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button press: stop its spinner, or pop up `text`.
+
+    Telegram answers a press only once, and not after a while. A press it re-delivers because
+    the instance handling it died (webhook mode) was often answered already; the refusal must
+    not stop the work the press asked for, such as the receipt of a case stored just before
+    the instance died (the crash test found citizens never told their code that way).
+    """
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        log.info("button press not answered: %s", exc)
+
+
 async def settle_press(
     query: CallbackQuery, context: BotContext, outcome: Outcome, *, refused: bool
 ) -> None:
     """A refused press pops up its reason and changes nothing in the chat; any other press
     posts its outcome under the pressed message and wakes the outbox if something changed."""
     if refused:
-        await query.answer(outcome.text, show_alert=True)
+        await acknowledge(query, outcome.text, show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     if query.message is not None:
         await reply(query.message, outcome.text, outcome_markup(outcome))
     if outcome.changed:

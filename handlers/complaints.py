@@ -16,7 +16,7 @@ from bot import complaint_texts as t
 from bot.complaint_flow import Prompt
 from bot.context import BotContext
 from handlers import keyboards
-from handlers.common import is_private, pressed, reply
+from handlers.common import acknowledge, is_private, pressed, reply
 
 BUTTON_STEPS = frozenset({"type", "category", "confirm"})
 
@@ -64,16 +64,16 @@ async def on_button(update: Update, context: BotContext) -> None:
         # began another report. Either way they get the code; a new draft stays as it is.
         again = await context.bot_data.cases.receipt_again(chat.id)
         if again is not None:
-            await query.answer()
+            await acknowledge(query)
             text, latest = again
             await _receipt(query.message, context, chat.id, text, latest.code)
             return
     if len(parts) != 3 or draft is None:
-        await query.answer(t.NO_DRAFT if draft is None else t.STALE_STEP)
+        await acknowledge(query, t.NO_DRAFT if draft is None else t.STALE_STEP)
         return
     _, step, value = parts
     if step == "confirm" and value == "send" and draft.step == "confirm":
-        await query.answer()
+        await acknowledge(query)
         text, filed = await context.bot_data.cases.submit(draft)
         if filed is None:
             await reply(query.message, text)
@@ -83,9 +83,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     prompt = await flow.press(draft, step, value)
     if prompt is None:
-        await query.answer(t.STALE_STEP)
+        await acknowledge(query, t.STALE_STEP)
         return
-    await query.answer()
+    await acknowledge(query)
     await show(query.message, prompt)
 
 

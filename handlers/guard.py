@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import texts
 from bot.context import BotContext
 from bot.flood import Verdict
-from handlers.common import is_private, pressed
+from handlers.common import acknowledge, is_private, pressed
 
 
 async def throttle(update: Update, context: BotContext) -> None:
@@ -23,7 +23,7 @@ async def throttle(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     if query is not None:
-        await query.answer(texts.TOO_FAST)
+        await acknowledge(query, texts.TOO_FAST)
     elif verdict is Verdict.refuse and update.message is not None and is_private(update):
         await update.message.reply_text(texts.TOO_FAST)  # in groups: never answer a flood
     raise ApplicationHandlerStop
@@ -34,5 +34,5 @@ async def check_press(update: Update, context: BotContext) -> None:
     to (a forwarded message) is refused politely and changes nothing."""
     query = update.callback_query
     if query is not None and pressed(query) is None:
-        await query.answer(texts.BUTTON_REFUSED, show_alert=True)
+        await acknowledge(query, texts.BUTTON_REFUSED, show_alert=True)
         raise ApplicationHandlerStop

@@ -8,6 +8,7 @@ from bot import texts
 from bot.context import BotContext
 from handlers import keyboards
 from handlers.common import (
+    acknowledge,
     hotline_html,
     is_private,
     pressed,
@@ -73,7 +74,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     parts = (pressed(query) or "").split("|")
     if len(parts) != 3:
-        await query.answer(texts.STALE_BUTTON)
+        await acknowledge(query, texts.STALE_BUTTON)
         return
     outcome = await context.bot_data.handoff.press(user.id, chat.id, parts[1], parts[2])
     refused = not outcome.changed and not outcome.force_reply

@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.notify import seal_inline
 from bot.services import Answer
 from handlers import complaints, handoff, keyboards
-from handlers.common import hotline_html, is_private, pressed, reply
+from handlers.common import acknowledge, hotline_html, is_private, pressed, reply
 
 
 def _addressed_text(update: Update, context: BotContext) -> str | None:
@@ -103,48 +103,48 @@ async def on_button(update: Update, context: BotContext) -> None:
     press = keyboards.parse(pressed(query))
     chat = update.effective_chat
     if press is None or chat is None or query.message is None:
-        await query.answer(texts.STALE_BUTTON)
+        await acknowledge(query, texts.STALE_BUTTON)
         return
     service = context.bot_data.questions
     if press.kind in ("s", "p"):
         proc = await service.open_procedure(chat.id, press.args[0])
         if proc is None:
-            await query.answer(texts.UNKNOWN_PROCEDURE)
+            await acknowledge(query, texts.UNKNOWN_PROCEDURE)
             return
         section = keyboards.CODE_SECTIONS.get(press.args[1])
         if press.kind == "p":
             text = card(service.kb, proc, section or "general")
         else:
             text = section_text(service.kb, proc, section or "documents")
-        await query.answer()
+        await acknowledge(query)
         await _show(query, text, keyboards.sections(proc.id, section))
     elif press.kind == "G":
-        await query.answer()
+        await acknowledge(query)
         await _show(query, texts.GROUPS_TITLE, keyboards.groups([g for g, _ in service.kb.groups]))
     elif press.kind == "g":
         groups = service.kb.groups
         index = int(press.args[0]) if press.args[0].isdigit() else -1
         if not 0 <= index < len(groups):
-            await query.answer(texts.STALE_BUTTON)
+            await acknowledge(query, texts.STALE_BUTTON)
             return
         name, procs = groups[index]
-        await query.answer()
+        await acknowledge(query)
         markup = keyboards.group([(p.id, p.name) for p in procs])
         await _show(query, texts.GROUP_TITLE.format(group=e(name)), markup)
     elif press.kind == "l":
         schedule = service.reception_for(press.args[0])
         if schedule is None:
-            await query.answer(texts.STALE_BUTTON)
+            await acknowledge(query, texts.STALE_BUTTON)
             return
-        await query.answer()
+        await acknowledge(query)
         await _show(query, schedule.text, keyboards.reception(schedule.procedure_id, []))
     elif press.kind == "f":
         qid = int(press.args[0]) if press.args[0].isdigit() else -1
         forwarded = await service.forward(chat.id, qid, press.args[1]) if qid > 0 else None
         if forwarded is None:
-            await query.answer(texts.FORWARD_REFUSED, show_alert=True)
+            await acknowledge(query, texts.FORWARD_REFUSED, show_alert=True)
             return
-        await query.answer()
+        await acknowledge(query)
         if context.bot_data.handoff.enabled:
             await handoff.open_for(update, context, *forwarded)
         else:

@@ -8,7 +8,7 @@ from bot import stats_texts as t
 from bot.context import BotContext
 from bot.reports import DEFAULT_DAYS
 from handlers import keyboards
-from handlers.common import is_private, pressed, reply
+from handlers.common import acknowledge, is_private, pressed, reply
 
 MAX_DAYS = 3650
 
@@ -49,8 +49,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     refusal = reports.refusal(user.id, chat.id, private=is_private(update))
     days = _days(data.split("|")[2:])
     if refusal is not None or days is None:
-        await query.answer(refusal or t.ASK_DAYS, show_alert=True)
+        await acknowledge(query, refusal or t.ASK_DAYS, show_alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     png, caption = await reports.chart(days)
     await context.bot.send_photo(chat.id, png, caption=caption)

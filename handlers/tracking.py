@@ -7,7 +7,7 @@ from telegram import Update
 from bot import complaint_texts as t
 from bot.complaints import normalise_code
 from bot.context import BotContext
-from handlers.common import is_private, pressed, reply
+from handlers.common import acknowledge, is_private, pressed, reply
 
 
 async def track(update: Update, context: BotContext) -> None:
@@ -43,10 +43,10 @@ async def on_rating(update: Update, context: BotContext) -> None:
     parts = (pressed(query) or "").split("|")
     code = normalise_code(parts[1]) if len(parts) == 3 else None
     if code is None:
-        await query.answer(t.NOT_YOURS)
+        await acknowledge(query, t.NOT_YOURS)
         return
     outcome = await context.bot_data.citizens.rate(chat.id, code, parts[2])
-    await query.answer()
+    await acknowledge(query)
     if query.message is not None:
         await reply(query.message, outcome.text)
     if outcome.changed:

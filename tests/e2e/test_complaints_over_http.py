@@ -369,3 +369,25 @@ async def test_a_receipt_telegram_fails_to_take_still_reaches_the_citizen(
             assert await store.by_code(codes.pop()) is not None
         assert all(texts.ERROR[:30] not in (c.text or "") for c in fake.sent)
         assert len(fake.messages_to(citizen)) == len(before) + copies  # nothing else either
+
+
+async def test_a_press_telegram_will_not_answer_still_files_and_tells_the_code(
+    tmp_path: Path,
+) -> None:
+    """Telegram answers a button press only once: a press it re-delivers because its instance
+    died (webhook mode) was often answered already, and answering again is refused ("query
+    is too old"). That answer only stops a spinner; the case is still filed and the citizen
+    still told its code."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        citizen = fake.user(5002, "Hoa")
+        async with running_bot(fake, tmp_path, FakeClock(), TOKEN) as app:
+            summary, _ = await draft_road_report(fake, citizen, LAMP, attachments=False)
+            refused = fake.inject(
+                "answerCallbackQuery",
+                400,
+                description="Bad Request: query is too old and response timeout expired",
+            )
+            await fake.press(citizen, summary, button_text=t.SEND)
+            [receipt] = await fake.wait_for(citizen, timeout=10)
+            assert refused.hits == 1 and "Mã tra cứu" in receipt["text"]
+            assert await app.bot_data.cases.store.by_code(code_in(receipt["text"])) is not None
