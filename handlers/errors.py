@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot import texts
 from bot.context import BotContext
-from handlers.common import hotline_html
+from handlers.common import acknowledge, hotline_html
 
 log = logging.getLogger("bot.errors")
 
@@ -20,7 +20,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update):
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer()
+                await acknowledge(update.callback_query)  # maybe answered before the failure
             if update.effective_message is not None and update.effective_chat is not None:
                 await context.bot.send_message(
                     update.effective_chat.id, texts.ERROR.format(hotline=hotline_html(context))
