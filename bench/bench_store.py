@@ -10,7 +10,8 @@ On PostgreSQL the bot reads the claims with the chat's lock (bot/storage/chat_lo
 the question in the lock's transaction: the last rows time the lock alone and the lock with the
 log in it (their difference is what logging costs the bot there), for a question answered (its
 log goes with the COMMIT) and for one the citizen may forward to staff (logged at once, as its
-button needs the id).
+button needs the id). Last, what long polling's crash safety costs per update
+(bot/storage/update_inbox.py): its batch kept (batches of BATCH) and the update marked handled.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from bot.ports import QuestionRecord  # noqa: E402  (after the path is set)
 from bot.storage.chat_lock import ChatLocks  # noqa: E402
 from bot.storage.db import make_engine, migrate  # noqa: E402
 from bot.storage.handoff_repo import HandoffStore  # noqa: E402
+from bot.storage.update_inbox import UpdateInbox  # noqa: E402
 from tests.conftest import throwaway_postgres_url  # noqa: E402
 
 CHATS = 50
+BATCH = 5  # updates per getUpdates answer (bench_e2e's polling run: 3-10 under load)
 
 
 async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
@@ -72,7 +75,23 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
         async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
             await store.record_question(forwardable, i % CHATS, None)
 
-    calls_measured = [("chat's claims", claims), ("question log + subject", log)]
+    inbox = UpdateInbox(engine)
+    body = '{"update_id":1,"message":{"message_id":1,"date":1,"text":"%s"}}' % ("x" * 60)
+    offset = 0  # update ids never repeat, however many passes
+
+    async def polled(i: int) -> None:
+        nonlocal offset
+        if i % BATCH == 0:
+            offset += BATCH
+            batch = [(offset + k, body) for k in range(BATCH)]
+            await inbox.keep(batch, record.created_at)
+        await inbox.handled(offset + i % BATCH, record.created_at)
+
+    calls_measured = [
+        ("chat's claims", claims),
+        ("question log + subject", log),
+        ("polled update kept+handled", polled),
+    ]
     if locks is not None:
         calls_measured += [
             ("chat's lock (+ claims)", lock),
@@ -90,6 +109,8 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
         rows.append((name, cpu / calls * 1e6, wall / calls * 1e6))
     if locks is not None:
         await locks.close()
+    inbox.close()
+    store.close()
     engine.dispose()
     return rows
 
@@ -105,7 +126,7 @@ def main() -> None:
         postgres = asyncio.run(measure(url, calls))
     for base, rows in (("SQLite", sqlite), ("PostgreSQL", postgres)):
         for name, cpu, wall in rows:
-            print(f"  {base:<11} {name:<24} CPU {cpu:7.0f}   wall {wall:7.0f}")
+            print(f"  {base:<11} {name:<27} CPU {cpu:7.0f}   wall {wall:7.0f}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -71,3 +72,28 @@ class QuestionStore(Protocol):
     ) -> bool: ...
 
     async def question(self, question_id: int) -> QuestionRecord | None: ...
+
+
+@dataclass(frozen=True)
+class UnfinishedUpdate:
+    """A polled update whose handling a crash cut short."""
+
+    update_id: int
+    body: str  # as Telegram sent it (JSON)
+    restarts: int  # times its handling was already started again after a restart
+
+
+class PolledUpdates(Protocol):
+    """Polling mode: the updates fetched from Telegram whose handling has not finished."""
+
+    async def keep(self, batch: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Store a fetched batch of (update id, JSON) before Telegram is told it arrived."""
+        ...
+
+    async def handled(self, update_id: int, now: datetime) -> None: ...
+
+    async def newest(self) -> int | None: ...
+
+    async def unfinished(self) -> list[UnfinishedUpdate]:
+        """The updates left unfinished, oldest first; each counted as started once more."""
+        ...

@@ -10,6 +10,7 @@ from bot.storage import (  # noqa: F401  (the tables)
     handoff_models,
     knowledge_state,
     models,
+    update_inbox,
 )
 
 target_metadata = SQLModel.metadata

@@ -1,0 +1,134 @@
+"""Updates long polling has fetched and not finished handling: polling mode's crash safety.
+
+Telegram forgets an update once the next getUpdates call confirms it, and python-telegram-bot
+makes that call as soon as a batch is queued, before it is handled. A batch is written here
+first (bot/polling.py), each update is marked handled once its handlers have run, and after a
+crash the unfinished ones are handled again. The newest update id is kept, handled or not, so a
+restart can confirm to Telegram what already arrived instead of receiving it twice.
+
+A handled row keeps no message: its body is blanked at once, and it is deleted when a newer
+batch arrives. The table holds the updates in progress and one more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Text, bindparam, delete, func, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel, col, select
+
+from bot.ports import UnfinishedUpdate
+from bot.storage.repositories import SqlStore
+from bot.storage.sqlite_direct import DirectStatement
+
+
+class PolledUpdate(SQLModel, table=True):
+    """One update fetched by long polling."""
+
+    __tablename__ = "polled_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # The update as Telegram sent it (JSON); None once handled: it holds citizens' messages.
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    received_at: datetime
+    handled_at: datetime | None = None
+    # Times its handling was started again after a restart: an update that keeps killing the
+    # process must not keep it from ever serving anyone else.
+    restarts: int = 0
+
+
+def _keep(dialect_insert: Callable[..., Any]) -> Any:
+    # An update fetched twice (Telegram sends again what a crash left unconfirmed) is kept once.
+    return (
+        dialect_insert(PolledUpdate)
+        .values(
+            update_id=bindparam("update_id"),
+            body=bindparam("body"),
+            received_at=bindparam("received_at"),
+            restarts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+
+
+_KEEP = {"sqlite": _keep(sqlite_insert), "postgresql": _keep(postgresql_insert)}
+# Handled rows older than a new batch: that batch now holds the newest id.
+_FORGET = delete(PolledUpdate).where(
+    col(PolledUpdate.handled_at).is_not(None), col(PolledUpdate.update_id) < bindparam("below")
+)
+_HANDLED = (
+    update(PolledUpdate)
+    .where(col(PolledUpdate.update_id) == bindparam("id"))
+    .values(body=None, handled_at=bindparam("now"))
+)
+_KEEP_DIRECT = DirectStatement(_KEEP["sqlite"])
+_FORGET_DIRECT = DirectStatement(_FORGET)
+_HANDLED_DIRECT = DirectStatement(_HANDLED)
+
+
+class UpdateInbox(SqlStore):
+    """The polled updates in progress, in the bot's database."""
+
+    async def keep(self, batch: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Store a fetched batch of (update id, JSON) before Telegram is told it arrived."""
+        if not batch:
+            return
+        rows = [{"update_id": i, "body": body, "received_at": now} for i, body in batch]
+        below = min(i for i, _ in batch)
+        direct = self._sqlite()
+        if direct is not None:
+            with direct:
+                direct.executemany(_KEEP_DIRECT.sql, [_KEEP_DIRECT.parameters(r) for r in rows])
+                _FORGET_DIRECT.run(direct, {"below": below})
+            return
+        keep = _KEEP[self.engine.dialect.name]
+
+        def q(conn: Connection) -> None:
+            conn.execute(keep, rows)
+            conn.execute(_FORGET, {"below": below})
+
+        await self._run_core(q)
+
+    async def handled(self, update_id: int, now: datetime) -> None:
+        """The update's handlers have run: forget its content."""
+        values = {"id": update_id, "now": now}
+        direct = self._sqlite()
+        if direct is not None:
+            with direct:
+                _HANDLED_DIRECT.run(direct, values)
+            return
+        await self._run_core(lambda conn: conn.execute(_HANDLED, values), single_statement=True)
+
+    async def newest(self) -> int | None:
+        """The id of the newest update ever kept (handled or not), None before the first."""
+
+        def q(conn: Connection) -> int | None:
+            return conn.execute(select(func.max(col(PolledUpdate.update_id)))).scalar()
+
+        return await self._run_core(q, single_statement=True)
+
+    async def unfinished(self) -> list[UnfinishedUpdate]:
+        """Updates whose handling did not finish, oldest first; each counted as restarted."""
+
+        def q(conn: Connection) -> list[UnfinishedUpdate]:
+            pending = col(PolledUpdate.handled_at).is_(None)
+            rows = conn.execute(
+                select(
+                    col(PolledUpdate.update_id),
+                    col(PolledUpdate.body),
+                    col(PolledUpdate.restarts),
+                )
+                .where(pending)
+                .order_by(col(PolledUpdate.update_id))
+            ).all()
+            conn.execute(
+                update(PolledUpdate).where(pending).values(restarts=PolledUpdate.restarts + 1)
+            )
+            return [UnfinishedUpdate(i, body or "{}", restarts) for i, body, restarts in rows]
+
+        return await self._run_core(q)

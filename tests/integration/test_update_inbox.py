@@ -1,0 +1,81 @@
+"""Polling mode's kept updates on real SQLite and PostgreSQL (bot/storage/update_inbox.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from bot.storage.db import close_engine, make_engine, migrate
+from bot.storage.update_inbox import UpdateInbox
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+
+
+def _update(update_id: int, text: str) -> tuple[int, str]:
+    message = {"message_id": update_id, "date": 0, "chat": {"id": 7, "type": "private"}}
+    return update_id, json.dumps({"update_id": update_id, "message": message | {"text": text}})
+
+
+@pytest.fixture
+async def inbox(database_url: str) -> AsyncIterator[UpdateInbox]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    store = UpdateInbox(engine)
+    yield store
+    store.close()
+    await close_engine(engine)
+
+
+def _rows(inbox: UpdateInbox) -> list[tuple[int, str | None]]:
+    inbox.close()  # SQLite: the held connection's writes are committed; read with a fresh one
+    with inbox.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT update_id, body FROM polled_update ORDER BY 1"))
+        return [(i, body) for i, body in rows]
+
+
+async def test_a_batch_cut_short_comes_back_in_order_with_its_words(inbox: UpdateInbox):
+    assert await inbox.newest() is None  # a new database: nothing to confirm to Telegram
+    await inbox.keep([_update(11, "làm căn cước"), _update(12, "giấy độc thân")], NOW)
+    await inbox.handled(11, NOW)
+
+    left = await inbox.unfinished()
+    assert [(u.update_id, u.restarts) for u in left] == [(12, 0)]
+    assert json.loads(left[0].body)["message"]["text"] == "giấy độc thân"
+    assert await inbox.newest() == 12
+    # Each restart that finds it unfinished counts, so an update that kills the process every
+    # time can be given up (bot/polling.py).
+    assert [u.restarts for u in await inbox.unfinished()] == [1]
+
+
+async def test_a_batch_fetched_twice_is_kept_once(inbox: UpdateInbox):
+    await inbox.keep([_update(20, "sổ đỏ")], NOW)
+    await inbox.keep([_update(20, "sổ đỏ"), _update(21, "hộ chiếu")], NOW)
+    assert [u.update_id for u in await inbox.unfinished()] == [20, 21]
+
+
+async def test_handled_updates_keep_no_words_and_only_the_newest_stays(inbox: UpdateInbox):
+    await inbox.keep([_update(30, "khai sinh cho con"), _update(31, "đăng ký kết hôn")], NOW)
+    await inbox.handled(30, NOW)
+    await inbox.handled(31, NOW)
+    assert _rows(inbox) == [(30, None), (31, None)]  # the citizens' words are gone at once
+
+    await inbox.keep([_update(32, "tạm trú")], NOW)
+    # Handled rows older than the new batch go: the table holds what is in progress, and the
+    # newest id (a restart confirms up to it).
+    assert [i for i, _ in _rows(inbox)] == [32]
+    assert await inbox.newest() == 32
+
+    await inbox.handled(32, NOW)
+    assert await inbox.unfinished() == []
+    assert await inbox.newest() == 32  # kept, though handled
+
+
+async def test_an_unfinished_update_older_than_a_new_batch_is_not_forgotten(inbox: UpdateInbox):
+    await inbox.keep([_update(40, "đất đai"), _update(41, "xin chào")], NOW)
+    await inbox.handled(41, NOW)  # 40 is still being handled (a slow send, say)
+    await inbox.keep([_update(42, "cảm ơn")], NOW)
+    assert [u.update_id for u in await inbox.unfinished()] == [40, 42]
