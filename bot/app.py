@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.live_knowledge import LiveKnowledge
 from bot.notify import OutboxWorker
 from bot.official_actions import OfficialDesk
+from bot.polling import KeepingRequest, resume
 from bot.ports import Clock, SystemClock
 from bot.privacy import PrivacyDesk
 from bot.reception_desk import ReceptionDesk
@@ -41,6 +43,7 @@ from bot.storage.knowledge_state import KnowledgeVersions
 from bot.storage.privacy_repo import PrivacyStore
 from bot.storage.repositories import SqlStore
 from bot.storage.stats_repo import StatsStore
+from bot.storage.update_inbox import UpdateInbox
 from bot.sweep import sweep_overdue
 from bot.telegram_http import JsonRequest
 
@@ -94,13 +97,27 @@ async def _weekly_report(context: BotContext) -> None:
         context.bot_data.wake_outbox(context)
 
 
-def _update_processor(settings: Settings) -> PerChatUpdateProcessor:
+def _update_processor(
+    settings: Settings, finished: Callable[[int], Awaitable[None]] | None
+) -> PerChatUpdateProcessor:
     """Per-chat order in this process, and across instances when they share PostgreSQL."""
     locks = ChatLocks.for_url(settings.database_url)
     if locks is None:
-        return PerChatUpdateProcessor()
+        return PerChatUpdateProcessor(finished=finished)
     # Each update in progress holds one lock connection: no more at once than the pool has.
-    return PerChatUpdateProcessor(locks.size, shared=locks)
+    return PerChatUpdateProcessor(locks.size, shared=locks, finished=finished)
+
+
+def _resuming(
+    inbox: UpdateInbox, clock: Clock
+) -> Callable[[Application], Coroutine[Any, Any, None]]:
+    """Polling mode's start: the "/" menu, then what the last run left unfinished."""
+
+    async def start(app: Application) -> None:
+        await _post_init(app)
+        await resume(app, inbox, clock)
+
+    return start
 
 
 def build_application(
@@ -109,8 +126,13 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     rate_limit: bool = True,
+    polling: bool = False,
 ) -> Application:
-    """Wire everything; raises KnowledgeError (bot refuses to start) on invalid knowledge."""
+    """Wire everything; raises KnowledgeError (bot refuses to start) on invalid knowledge.
+
+    `polling`: the bot will long-poll (`run_polling`); each fetched update is then kept in
+    the database until handled, so a crash loses none (bot/polling.py). Needs the default
+    transport (no `request`)."""
     log_privacy.install()  # before anything logs: libraries' debug lines carry citizens' words
     knowledge = Knowledge.build(load_knowledge(settings.knowledge_dir))
     engine = make_engine(settings.database_url)
@@ -118,6 +140,14 @@ def build_application(
     store = HandoffStore(engine)
     stores: list[SqlStore] = [store]  # closed with the engine when the application shuts down
     clock = clock or SystemClock()
+    inbox = UpdateInbox(engine) if polling and request is None else None
+    finished = None
+    if inbox is not None:
+        stores.append(inbox)
+        kept = inbox
+
+        async def finished(update_id: int) -> None:
+            await kept.handled(update_id, clock.now())
 
     builder = (
         ApplicationBuilder()
@@ -131,9 +161,9 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(_post_init)
+        .post_init(_post_init if inbox is None else _resuming(inbox, clock))
         .post_shutdown(_closing(engine, stores))
-        .concurrent_updates(_update_processor(settings))
+        .concurrent_updates(_update_processor(settings, finished))
     )
     if rate_limit:
         # Respects Telegram's flood limits and retries RetryAfter instead of failing the handler.
@@ -143,8 +173,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
+        fetching = JsonRequest if inbox is None else partial(KeepingRequest, inbox, clock)
         builder = builder.request(JsonRequest()).get_updates_request(
-            JsonRequest(connection_pool_size=1)
+            fetching(connection_pool_size=1)
         )
     app = builder.build()
 

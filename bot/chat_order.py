@@ -12,7 +12,7 @@ With several instances on one PostgreSQL database, a second lock is taken in the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -35,13 +35,19 @@ class SharedLocks(Protocol):
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across chats, sequential within one chat (or one user without a chat)."""
 
-    __slots__ = ("_locks", "_shared", "_users")
+    __slots__ = ("_finished", "_locks", "_shared", "_users")
 
     def __init__(
-        self, max_concurrent_updates: int = 256, shared: SharedLocks | None = None
+        self,
+        max_concurrent_updates: int = 256,
+        shared: SharedLocks | None = None,
+        finished: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
+        """`finished`: told the id of each update whose handlers have run (polling mode keeps
+        fetched updates until then, bot/polling.py)."""
         super().__init__(max_concurrent_updates)
         self._shared = shared
+        self._finished = finished
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         # How many updates hold or wait for each lock, so idle locks are dropped
         # and the dict does not grow with every chat the bot has ever seen.
@@ -58,6 +64,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await self._in_order(update, coroutine)
+        # Not reached when the task is cancelled or the process dies: the update is then
+        # handled again after a restart. (Application.process_update reports the handlers'
+        # own errors to the error handler; it raises nothing they raise.)
+        if self._finished is not None and isinstance(update, Update):
+            await self._finished(update.update_id)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
             await coroutine

@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             memory.settle()
             run_webhook(application, settings, **options)
         else:
-            application = build_application(settings)
+            application = build_application(settings, polling=True)
             memory.settle()
             application.run_polling(drop_pending_updates=False)
         return 0

@@ -37,12 +37,15 @@ def e2e_settings(fake: FakeBotApi, tmp_path: Path, token: str, **extra: Any) -> 
 async def running_bot(
     fake: FakeBotApi, tmp_path: Path, clock: FakeClock, token: str = "123456789:E2E"
 ) -> AsyncIterator[Any]:
-    """The real Application, polling the fake in this event loop, with its jobs running."""
+    """The real Application, polling the fake in this event loop, with its jobs running, as
+    `python -m bot run` polls (each fetched update kept until handled)."""
     settings = e2e_settings(
         fake, tmp_path, token, outbox_interval_seconds=0.2, sweep_interval_seconds=0.3
     )
-    app = build_application(settings, clock=clock)
+    app = build_application(settings, clock=clock, polling=True)
     await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)  # as run_polling does: what a previous run left unfinished
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=1)
