@@ -12,12 +12,15 @@ With several instances on one PostgreSQL database, a second lock is taken in the
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
 
 
 class SharedLocks(Protocol):
@@ -69,7 +72,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # handled again after a restart. (Application.process_update reports the handlers'
         # own errors to the error handler; it raises nothing they raise.)
         if self._finished is not None and isinstance(update, Update):
-            await self._finished(update.update_id)
+            try:
+                await self._finished(update.update_id)
+            except Exception:
+                # The update was handled; at worst it is handled again after a restart.
+                log.warning(
+                    "update %s handled, but could not be marked so", update.update_id, exc_info=True
+                )
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)

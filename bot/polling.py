@@ -79,6 +79,9 @@ async def resume(application: Application, inbox: PolledUpdates, clock: Clock) -
     newest = await inbox.newest()
     if newest is None:
         return 0  # a new database: nothing was ever fetched into it
+    # getUpdates is refused while a webhook is set (a run in webhook mode since the last
+    # polling one); the Updater would delete it next anyway, keeping what Telegram holds.
+    await application.bot.delete_webhook(drop_pending_updates=False)
     # Confirms every update up to `newest`; the one after it (if any) is left for the Updater.
     await application.bot.get_updates(offset=newest + 1, limit=1, timeout=0)
     queued = 0
