@@ -79,13 +79,16 @@ async def resume(application: Application, inbox: PolledUpdates, clock: Clock) -
     newest = await inbox.newest()
     if newest is None:
         return 0  # a new database: nothing was ever fetched into it
+    # Read before the call below, which keeps (through KeepingRequest) the update after
+    # `newest` if Telegram has one: that one is the Updater's to fetch, not a leftover.
+    unfinished = await inbox.unfinished()
     # getUpdates is refused while a webhook is set (a run in webhook mode since the last
     # polling one); the Updater would delete it next anyway, keeping what Telegram holds.
     await application.bot.delete_webhook(drop_pending_updates=False)
-    # Confirms every update up to `newest`; the one after it (if any) is left for the Updater.
+    # Confirms every update up to `newest`.
     await application.bot.get_updates(offset=newest + 1, limit=1, timeout=0)
     queued = 0
-    for left in await inbox.unfinished():
+    for left in unfinished:
         if left.restarts >= MAX_RESTARTS:
             log.error(
                 "update %s given up: its handling was cut short %d times",

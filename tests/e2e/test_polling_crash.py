@@ -182,7 +182,8 @@ def _kept(database: Path, update: dict[str, object], restarts: int) -> None:
 
 
 async def test_an_update_that_keeps_killing_the_bot_is_given_up(tmp_path: Path):
-    """Also: the restart works after a run in webhook mode."""
+    """Also: the restart works after a run in webhook mode, and a message sent while the bot
+    was down is answered once."""
     async with FakeBotApi() as fake:
         citizen = fake.user(9103, "Hoa")
         await fake.send_text(citizen, "cho hỏi làm giấy chứng tử")
@@ -194,11 +195,16 @@ async def test_an_update_that_keeps_killing_the_bot_is_given_up(tmp_path: Path):
         # And the bot ran in webhook mode since: Telegram refuses getUpdates until it is
         # deleted, which must not stop the polling bot from starting.
         fake.set_webhook_urls(["http://127.0.0.1:9/telegram/hook"])
+        # Someone wrote while the bot was down: answered once, like any new message.
+        newcomer = fake.user(9104, "Tâm")
+        await fake.send_text(newcomer, "cho hỏi làm giấy chứng tử")
         clock = FakeClock(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
         async with running_bot(fake, tmp_path, clock):
             answers = await fake.wait_for(citizen, timeout=10)
             # The one cut short once is answered; the one that failed every restart is not.
             assert "khai sinh" in answers[0]["text"].lower()
+            await fake.wait_for(newcomer, timeout=10)
             await fake.assert_no_message(citizen, within=1.0)
+            await fake.assert_no_message(newcomer, within=0.1)
             # Both were confirmed to Telegram at the start: neither comes a second time.
             assert fake.pending_updates == []
