@@ -75,10 +75,13 @@ class Zygote:
                     self.exits[message["exit"]] = message["code"]
                     self._changed.notify_all()
 
-    async def spawn(self, env: dict[str, str], cwd: Path, log: Path) -> int:
+    async def spawn(
+        self, env: dict[str, str], cwd: Path, log: Path, args: list[str] | None = None
+    ) -> int:
+        """Fork `python -m bot <args>` (default: run --webhook); its pid."""
         assert self.proc is not None and self.proc.stdin is not None
         async with self._spawning:  # one request at a time: answers come in order
-            request = {"env": env, "cwd": str(cwd), "log": str(log)}
+            request = {"env": env, "cwd": str(cwd), "log": str(log), "args": args}
             self.proc.stdin.write((json.dumps(request) + "\n").encode())
             await self.proc.stdin.drain()
             return await asyncio.wait_for(self._pids.get(), 10)

@@ -7,7 +7,8 @@ alone. This process imports the bot once; for each request it forks a child that
 children are ordinary processes with their own connections and state: SIGKILL ends one at once,
 SIGTERM shuts it down gracefully, and nothing passes between them but the database.
 
-Protocol, one JSON object per line: stdin `{"env": {...}, "cwd": dir, "log": file}` → stdout
+Protocol, one JSON object per line: stdin `{"env": {...}, "cwd": dir, "log": file}` (and
+`"args": ["run"]` for the polling bot) → stdout
 `{"pid": n}`; when a child ends, stdout `{"exit": pid, "code": n}` (negative: killed by signal).
 Nothing that starts a thread or opens a connection runs before a fork.
 """
@@ -52,7 +53,7 @@ def spawn(request: dict[str, object]) -> int:
         os.environ.clear()
         os.environ.update(request["env"])  # type: ignore[arg-type]
         os.chdir(str(request["cwd"]))
-        code = bot.cli.main(["run", "--webhook"])
+        code = bot.cli.main(list(request.get("args") or ["run", "--webhook"]))  # type: ignore[call-overload]
     except BaseException:
         traceback.print_exc()
     finally:
