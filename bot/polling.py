@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 # An update whose handling was cut short this many times is given up: the likeliest cause is
 # the update itself (it crashes the process), and every citizen after it must still be served.
 MAX_RESTARTS = 3
+TELEGRAM_KEEPS = timedelta(hours=24)  # how long Telegram holds an update nobody confirmed
 
 
 class KeepingRequest(JsonRequest):
@@ -76,17 +78,18 @@ def _batch(content: bytes) -> list[tuple[int, str]]:
 async def resume(application: Application, inbox: PolledUpdates, clock: Clock) -> int:
     """Before polling starts: confirm what the inbox holds, queue what a crash left unfinished.
     Returns how many updates were queued again."""
-    newest = await inbox.newest()
-    if newest is None:
-        return 0  # a new database: nothing was ever fetched into it
     # Read before the call below, which keeps (through KeepingRequest) the update after
     # `newest` if Telegram has one: that one is the Updater's to fetch, not a leftover.
     unfinished = await inbox.unfinished()
-    # getUpdates is refused while a webhook is set (a run in webhook mode since the last
-    # polling one); the Updater would delete it next anyway, keeping what Telegram holds.
-    await application.bot.delete_webhook(drop_pending_updates=False)
-    # Confirms every update up to `newest`.
-    await application.bot.get_updates(offset=newest + 1, limit=1, timeout=0)
+    # Telegram keeps an unconfirmed update for 24 hours: what was received before that is
+    # gone from it (and its ids may have started again lower since, after a quiet week).
+    newest = await inbox.newest(since=clock.now() - TELEGRAM_KEEPS)
+    if newest is not None:
+        # getUpdates is refused while a webhook is set (a run in webhook mode since the last
+        # polling one); the Updater would delete it next anyway, keeping what Telegram holds.
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        # Confirms every update up to `newest`.
+        await application.bot.get_updates(offset=newest + 1, limit=1, timeout=0)
     queued = 0
     for left in unfinished:
         if left.restarts >= MAX_RESTARTS:

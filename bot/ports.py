@@ -92,7 +92,9 @@ class PolledUpdates(Protocol):
 
     async def handled(self, update_id: int, now: datetime) -> None: ...
 
-    async def newest(self) -> int | None: ...
+    async def newest(self, since: datetime) -> int | None:
+        """The id of the update received last, if received after `since`."""
+        ...
 
     async def unfinished(self) -> list[UnfinishedUpdate]:
         """The updates left unfinished, oldest first; each counted as started once more."""

@@ -3,11 +3,15 @@
 Telegram forgets an update once the next getUpdates call confirms it, and python-telegram-bot
 makes that call as soon as a batch is queued, before it is handled. A batch is written here
 first (bot/polling.py), each update is marked handled once its handlers have run, and after a
-crash the unfinished ones are handled again. The newest update id is kept, handled or not, so a
+crash the unfinished ones are handled again. The last batch is kept, handled or not, so a
 restart can confirm to Telegram what already arrived instead of receiving it twice.
 
-A handled row keeps no message: its body is blanked at once, and it is deleted when a newer
-batch arrives. The table holds the updates in progress and one more.
+A handled row keeps no message: its body is blanked at once, and it is deleted when the next
+batch arrives. The table holds the updates in progress and the last batch.
+
+Update ids grow one by one, except that after a week without updates Telegram starts again
+from a random number, which may be lower: "the newest" is the update received last, not the
+highest id.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Text, bindparam, delete, func, update
+from sqlalchemy import BigInteger, Column, Text, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -57,10 +61,8 @@ def _keep(dialect_insert: Callable[..., Any]) -> Any:
 
 
 _KEEP = {"sqlite": _keep(sqlite_insert), "postgresql": _keep(postgresql_insert)}
-# Handled rows older than a new batch: that batch now holds the newest id.
-_FORGET = delete(PolledUpdate).where(
-    col(PolledUpdate.handled_at).is_not(None), col(PolledUpdate.update_id) < bindparam("below")
-)
+# Handled rows, when a new batch comes: that batch is now the last one received.
+_FORGET = delete(PolledUpdate).where(col(PolledUpdate.handled_at).is_not(None))
 _HANDLED = (
     update(PolledUpdate)
     .where(col(PolledUpdate.update_id) == bindparam("id"))
@@ -79,18 +81,17 @@ class UpdateInbox(SqlStore):
         if not batch:
             return
         rows = [{"update_id": i, "body": body, "received_at": now} for i, body in batch]
-        below = min(i for i, _ in batch)
         direct = self._sqlite()
         if direct is not None:
             with direct:
+                _FORGET_DIRECT.run(direct, {})
                 direct.executemany(_KEEP_DIRECT.sql, [_KEEP_DIRECT.parameters(r) for r in rows])
-                _FORGET_DIRECT.run(direct, {"below": below})
             return
         keep = _KEEP[self.engine.dialect.name]
 
         def q(conn: Connection) -> None:
+            conn.execute(_FORGET)
             conn.execute(keep, rows)
-            conn.execute(_FORGET, {"below": below})
 
         await self._run_core(q)
 
@@ -104,11 +105,17 @@ class UpdateInbox(SqlStore):
             return
         await self._run_core(lambda conn: conn.execute(_HANDLED, values), single_statement=True)
 
-    async def newest(self) -> int | None:
-        """The id of the newest update ever kept (handled or not), None before the first."""
+    async def newest(self, since: datetime) -> int | None:
+        """The id of the update received last (handled or not), if received after `since`."""
+        last = (
+            select(col(PolledUpdate.update_id))
+            .where(col(PolledUpdate.received_at) > since)
+            .order_by(col(PolledUpdate.received_at).desc(), col(PolledUpdate.update_id).desc())
+            .limit(1)
+        )
 
         def q(conn: Connection) -> int | None:
-            return conn.execute(select(func.max(col(PolledUpdate.update_id)))).scalar()
+            return conn.execute(last).scalar()
 
         return await self._run_core(q, single_statement=True)
 

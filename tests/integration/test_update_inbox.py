@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from bot.storage.db import close_engine, make_engine, migrate
 from bot.storage.update_inbox import UpdateInbox
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+DAY_AGO = NOW - timedelta(hours=24)  # Telegram keeps an unconfirmed update this long
 
 
 def _update(update_id: int, text: str) -> tuple[int, str]:
@@ -38,14 +39,14 @@ def _rows(inbox: UpdateInbox) -> list[tuple[int, str | None]]:
 
 
 async def test_a_batch_cut_short_comes_back_in_order_with_its_words(inbox: UpdateInbox):
-    assert await inbox.newest() is None  # a new database: nothing to confirm to Telegram
+    assert await inbox.newest(DAY_AGO) is None  # a new database: nothing to confirm to Telegram
     await inbox.keep([_update(11, "làm căn cước"), _update(12, "giấy độc thân")], NOW)
     await inbox.handled(11, NOW)
 
     left = await inbox.unfinished()
     assert [(u.update_id, u.restarts) for u in left] == [(12, 0)]
     assert json.loads(left[0].body)["message"]["text"] == "giấy độc thân"
-    assert await inbox.newest() == 12
+    assert await inbox.newest(DAY_AGO) == 12
     # Each restart that finds it unfinished counts, so an update that kills the process every
     # time can be given up (bot/polling.py).
     assert [u.restarts for u in await inbox.unfinished()] == [1]
@@ -64,14 +65,14 @@ async def test_handled_updates_keep_no_words_and_only_the_newest_stays(inbox: Up
     assert _rows(inbox) == [(30, None), (31, None)]  # the citizens' words are gone at once
 
     await inbox.keep([_update(32, "tạm trú")], NOW)
-    # Handled rows older than the new batch go: the table holds what is in progress, and the
-    # newest id (a restart confirms up to it).
+    # Handled rows go when a batch comes: the table holds what is in progress and the last
+    # batch (a restart confirms up to it).
     assert [i for i, _ in _rows(inbox)] == [32]
-    assert await inbox.newest() == 32
+    assert await inbox.newest(DAY_AGO) == 32
 
     await inbox.handled(32, NOW)
     assert await inbox.unfinished() == []
-    assert await inbox.newest() == 32  # kept, though handled
+    assert await inbox.newest(DAY_AGO) == 32  # kept, though handled
 
 
 async def test_an_unfinished_update_older_than_a_new_batch_is_not_forgotten(inbox: UpdateInbox):
@@ -79,3 +80,15 @@ async def test_an_unfinished_update_older_than_a_new_batch_is_not_forgotten(inbo
     await inbox.handled(41, NOW)  # 40 is still being handled (a slow send, say)
     await inbox.keep([_update(42, "cảm ơn")], NOW)
     assert [u.update_id for u in await inbox.unfinished()] == [40, 42]
+
+
+async def test_the_newest_is_the_last_received_and_only_within_telegrams_day(
+    inbox: UpdateInbox,
+):
+    await inbox.keep([_update(900, "chứng thực bản sao")], NOW - timedelta(days=9))
+    await inbox.handled(900, NOW - timedelta(days=9))
+    # Received more than a day ago: Telegram holds nothing of it any more, nothing to confirm.
+    assert await inbox.newest(DAY_AGO) is None
+    # After a quiet week Telegram numbers updates again from a random, maybe lower, id.
+    await inbox.keep([_update(5, "xin chào")], NOW)
+    assert await inbox.newest(DAY_AGO) == 5
