@@ -7,8 +7,9 @@ it, unanswered. Here the batch is written to the database (bot/storage/update_in
 that next call can be made, each update is marked handled when its handlers have run
 (bot/chat_order.py), and on start:
 
-1. Telegram is told that everything up to the newest update kept has arrived: an update kept
-   and even handled, whose confirmation the crash prevented, is not received a second time;
+1. Telegram is told that everything up to the update received last has arrived (if it came
+   within the 24 hours Telegram keeps updates): one kept and even handled, whose confirmation
+   the crash prevented, is not received a second time;
 2. the updates left unfinished are queued again, before any new one.
 
 Webhook mode needs none of this: Telegram gets its answer only once the update is handled.

@@ -27,6 +27,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +100,18 @@ class PollingBot:
         return (self.workdir / "bot.log").read_text(errors="replace")[-3000:]
 
 
+@asynccontextmanager
+async def polling_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, PollingBot]]:
+    """The fake, and the bot started against it; whatever is left running is killed after."""
+    async with FakeBotApi(token=TOKEN) as fake:
+        bot = PollingBot(fake, tmp_path)
+        try:
+            await bot.start()
+            yield fake, bot
+        finally:
+            bot.stop()
+
+
 async def _hits(fault: object, n: int = 1, timeout: float = 30) -> None:
     async with asyncio.timeout(timeout):
         while fault.hits < n:  # type: ignore[attr-defined]
@@ -122,53 +136,43 @@ async def _handled(database: Path, timeout: float = 10) -> None:
 
 
 async def test_a_message_cut_short_by_a_kill_is_answered_after_the_restart(tmp_path: Path):
-    async with FakeBotApi(token=TOKEN) as fake:
-        bot = PollingBot(fake, tmp_path)
-        try:
-            await bot.start()
-            citizen = fake.user(9101, "Lan")
-            # Telegram holds the answer: the bot is killed while it sends it.
-            held = fake.inject("sendMessage", None, delay=120, chat_id=citizen.id)
-            await fake.send_text(citizen, QUESTION)
-            await _hits(held)
-            await fake.wait_until_consumed(timeout=10)  # Telegram was told the update arrived
-            bot.kill()
-            fake.clear_faults()
+    async with polling_bot(tmp_path) as (fake, bot):
+        citizen = fake.user(9101, "Lan")
+        # Telegram holds the answer: the bot is killed while it sends it.
+        held = fake.inject("sendMessage", None, delay=120, chat_id=citizen.id)
+        await fake.send_text(citizen, QUESTION)
+        await _hits(held)
+        await fake.wait_until_consumed(timeout=10)  # Telegram was told the update arrived
+        bot.kill()
+        fake.clear_faults()
 
-            await bot.start()
-            answers = await fake.wait_for(citizen, timeout=20)
-            assert "khai sinh" in answers[0]["text"].lower(), bot.log()
-            await fake.assert_no_message(citizen, within=1.0)
-        finally:
-            bot.stop()
+        await bot.start()
+        answers = await fake.wait_for(citizen, timeout=20)
+        assert "khai sinh" in answers[0]["text"].lower(), bot.log()
+        await fake.assert_no_message(citizen, within=1.0)
 
 
 async def test_a_message_answered_just_before_a_kill_is_not_answered_again(tmp_path: Path):
-    async with FakeBotApi(token=TOKEN) as fake:
-        bot = PollingBot(fake, tmp_path)
-        try:
-            await bot.start()
-            citizen = fake.user(9102, "Minh")
-            # The poll after the one that brings the question is held: Telegram is not yet
-            # told the question arrived when the answer goes out and the bot is killed.
-            held = fake.inject("getUpdates", None, delay=120)
-            await fake.send_text(citizen, QUESTION)
-            await fake.wait_for(citizen, timeout=20, consume=False)
-            # Killed once the bot has finished with the update. (Killed between the answer and
-            # that moment, it answers again after the restart: Telegram offers no way to tell
-            # whether a message went out, as with the outbox.)
-            await _handled(tmp_path / "bot.sqlite")
-            await _hits(held)
-            assert fake.pending_updates, "the question should still be unconfirmed"
-            bot.kill()
-            fake.clear_faults()
+    async with polling_bot(tmp_path) as (fake, bot):
+        citizen = fake.user(9102, "Minh")
+        # The poll after the one that brings the question is held: Telegram is not yet
+        # told the question arrived when the answer goes out and the bot is killed.
+        held = fake.inject("getUpdates", None, delay=120)
+        await fake.send_text(citizen, QUESTION)
+        await fake.wait_for(citizen, timeout=20, consume=False)
+        # Killed once the bot has finished with the update. (Killed between the answer and
+        # that moment, it answers again after the restart: Telegram offers no way to tell
+        # whether a message went out, as with the outbox.)
+        await _handled(tmp_path / "bot.sqlite")
+        await _hits(held)
+        assert fake.pending_updates, "the question should still be unconfirmed"
+        bot.kill()
+        fake.clear_faults()
 
-            await bot.start()
-            await fake.wait_until_consumed(timeout=10)
-            await asyncio.sleep(1.0)  # time to answer it again, if it were going to
-            assert len(fake.messages_to(citizen)) == 1, bot.log()
-        finally:
-            bot.stop()
+        await bot.start()
+        await fake.wait_until_consumed(timeout=10)
+        await asyncio.sleep(1.0)  # time to answer it again, if it were going to
+        assert len(fake.messages_to(citizen)) == 1, bot.log()
 
 
 def _kept(database: Path, update: dict[str, object], restarts: int) -> None:
