@@ -11,7 +11,8 @@ the question in the lock's transaction: the last rows time the lock alone and th
 log in it (their difference is what logging costs the bot there), for a question answered (its
 log goes with the COMMIT) and for one the citizen may forward to staff (logged at once, as its
 button needs the id). Last, what long polling's crash safety costs per update
-(bot/storage/update_inbox.py): its batch kept (batches of BATCH) and the update marked handled.
+(bot/storage/update_inbox.py): its batch kept (batches of BATCH) and the update marked handled;
+on PostgreSQL also inside the chat's lock, whose COMMIT the mark then rides on.
 """
 
 from __future__ import annotations
@@ -92,11 +93,18 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
         ("question log + subject", log),
         ("polled update kept+handled", polled),
     ]
+
+    async def lock_and_polled(i: int) -> None:
+        assert locks is not None
+        async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
+            await polled(i)
+
     if locks is not None:
         calls_measured += [
             ("chat's lock (+ claims)", lock),
             ("lock, then log in it", lock_and_log),
             ("lock, forwardable log", lock_and_log_forwardable),
+            ("lock, polled update in it", lock_and_polled),
         ]
     rows = []
     for name, call in calls_measured:

@@ -66,11 +66,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             return ("user", update.effective_user.id)
         return None
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await self._in_order(update, coroutine)
+    async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
         # Not reached when the task is cancelled or the process dies: the update is then
         # handled again after a restart. (Application.process_update reports the handlers'
-        # own errors to the error handler; it raises nothing they raise.)
+        # own errors to the error handler; it raises nothing they raise.) Still inside the
+        # shared lock: on PostgreSQL the mark rides on its transaction.
         if self._finished is not None and isinstance(update, Update):
             try:
                 await self._finished(update.update_id)
@@ -80,23 +81,23 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     "update %s handled, but could not be marked so", update.update_id, exc_info=True
                 )
 
-    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
-            await coroutine
+            await self._handle(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
                 if self._shared is None:
-                    await coroutine
+                    await self._handle(update, coroutine)
                 else:
                     # Only the task holding the local lock waits in the database: one
                     # connection per busy chat, however many updates of it are queued here.
                     ahead = _read_ahead(update)
                     async with self._shared.hold(f"{key[0]}:{key[1]}", ahead):
-                        await coroutine
+                        await self._handle(update, coroutine)
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:

@@ -59,8 +59,8 @@ class LockedTransaction:
     A statement the update makes anyway can ride on it: no connection of its own, no commit of
     its own, and psycopg directly rather than an ORM layer (bench/bench_store.py). Rows written
     in it stay locked until the update ends: the same update must not write them again through
-    another connection, which would wait for itself (only the question log and the chat's
-    subject are written here, once per update). Nothing that must survive a crash of the
+    another connection, which would wait for itself (only the question log, the chat's
+    subject and, in polling mode, the update's handled mark are written here, once per update). Nothing that must survive a crash of the
     database server belongs here: the commit is asynchronous (see _LOCK). Complaints are
     written through the repositories' own connections.
     """
@@ -92,6 +92,12 @@ class _Held:
 
 
 _held: ContextVar[_Held | None] = ContextVar("chat_lock_held", default=None)
+
+
+def held_transaction() -> LockedTransaction | None:
+    """The transaction holding the lock of the running update's chat (or user), if any."""
+    held = _held.get()
+    return held.transaction if held is not None and held.active else None
 
 
 def transaction_of(chat_id: int) -> LockedTransaction | None:

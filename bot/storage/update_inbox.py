@@ -17,16 +17,18 @@ highest id.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Text, bindparam, delete, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.ports import UnfinishedUpdate
+from bot.storage.chat_lock import held_transaction
 from bot.storage.repositories import SqlStore
 from bot.storage.sqlite_direct import DirectStatement
 
@@ -68,6 +70,9 @@ _HANDLED = (
     .where(col(PolledUpdate.update_id) == bindparam("id"))
     .values(body=None, handled_at=bindparam("now"))
 )
+# As psycopg runs it in the transaction of the update's chat lock (bot/storage/chat_lock.py).
+_HANDLED_PG = _HANDLED.compile(dialect=postgresql.psycopg.dialect())
+_HANDLED_SQL = str(_HANDLED_PG)
 _KEEP_DIRECT = DirectStatement(_KEEP["sqlite"])
 _FORGET_DIRECT = DirectStatement(_FORGET)
 _HANDLED_DIRECT = DirectStatement(_HANDLED)
@@ -98,6 +103,14 @@ class UpdateInbox(SqlStore):
     async def handled(self, update_id: int, now: datetime) -> None:
         """The update's handlers have run: forget its content."""
         values = {"id": update_id, "now": now}
+        locked = held_transaction() if self._async else None
+        if locked is not None:
+            # PostgreSQL, the update's chat lock still held: the mark goes with its COMMIT, at
+            # no round trip of its own (rolled back with it if the update fails: handled again).
+            locked.at_commit(
+                _HANDLED_SQL, _HANDLED_PG.params | values | {"now": now.astimezone(UTC)}
+            )
+            return
         direct = self._sqlite()
         if direct is not None:
             with direct:

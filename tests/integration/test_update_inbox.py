@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.storage.chat_lock import ChatLocks
 from bot.storage.db import close_engine, make_engine, migrate
 from bot.storage.update_inbox import UpdateInbox
+from tests.conftest import throwaway_postgres_url
 
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 DAY_AGO = NOW - timedelta(hours=24)  # Telegram keeps an unconfirmed update this long
@@ -92,3 +94,30 @@ async def test_the_newest_is_the_last_received_and_only_within_telegrams_day(
     # After a quiet week Telegram numbers updates again from a random, maybe lower, id.
     await inbox.keep([_update(5, "xin chào")], NOW)
     assert await inbox.newest(DAY_AGO) == 5
+
+
+async def test_on_postgresql_the_handled_mark_commits_with_the_chat_lock():
+    """Polling on PostgreSQL: an update's mark rides on its chat lock's transaction (no round
+    trip of its own), so it is committed when the update ends, and not before."""
+    with throwaway_postgres_url() as url:
+        engine = make_engine(url)
+        migrate(engine)
+        inbox, locks = UpdateInbox(engine), ChatLocks.for_url(url)
+        assert locks is not None
+        await locks.open()
+        try:
+            await inbox.keep([_update(60, "làm lại căn cước")], NOW)
+            async with locks.hold("chat:7", read_ahead=7):
+                await inbox.handled(60, NOW)
+                assert [u.update_id for u in await inbox.unfinished()] == [60]  # not yet
+            assert await inbox.unfinished() == []
+            with pytest.raises(RuntimeError):
+                async with locks.hold("chat:7", read_ahead=7):
+                    await inbox.keep([_update(61, "hộ chiếu")], NOW)
+                    await inbox.handled(61, NOW)
+                    raise RuntimeError("the update failed")
+            # Rolled back with the update: handled again after a restart, never lost.
+            assert [u.update_id for u in await inbox.unfinished()] == [61]
+        finally:
+            await locks.close()
+            await close_engine(engine)
