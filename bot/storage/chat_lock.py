@@ -60,9 +60,10 @@ class LockedTransaction:
     its own, and psycopg directly rather than an ORM layer (bench/bench_store.py). Rows written
     in it stay locked until the update ends: the same update must not write them again through
     another connection, which would wait for itself (only the question log, the chat's
-    subject and, in polling mode, the update's handled mark are written here, once per update). Nothing that must survive a crash of the
-    database server belongs here: the commit is asynchronous (see _LOCK). Complaints are
-    written through the repositories' own connections.
+    subject and, in polling mode, the update's handled mark are written here, once per
+    update). Nothing that must survive a crash of the database server belongs here: the commit
+    is asynchronous (see _LOCK). Complaints are written through the repositories' own
+    connections.
     """
 
     def __init__(self, conn: AsyncConnection) -> None:

@@ -133,7 +133,8 @@ class UpdateInbox(SqlStore):
         return await self._run_core(q, single_statement=True)
 
     async def unfinished(self) -> list[UnfinishedUpdate]:
-        """Updates whose handling did not finish, oldest first; each counted as restarted."""
+        """Updates whose handling did not finish, in the order received; each counted as
+        restarted."""
 
         def q(conn: Connection) -> list[UnfinishedUpdate]:
             pending = col(PolledUpdate.handled_at).is_(None)
@@ -144,7 +145,7 @@ class UpdateInbox(SqlStore):
                     col(PolledUpdate.restarts),
                 )
                 .where(pending)
-                .order_by(col(PolledUpdate.update_id))
+                .order_by(col(PolledUpdate.received_at), col(PolledUpdate.update_id))
             ).all()
             conn.execute(
                 update(PolledUpdate).where(pending).values(restarts=PolledUpdate.restarts + 1)
