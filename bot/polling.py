@@ -24,7 +24,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
-from telegram.request import RequestData
 
 from bot.ports import Clock, PolledUpdates
 from bot.telegram_http import JsonRequest
@@ -50,18 +49,9 @@ class KeepingRequest(JsonRequest):
         self.clock = clock
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = JsonRequest.DEFAULT_NONE,
-        write_timeout: Any = JsonRequest.DEFAULT_NONE,
-        connect_timeout: Any = JsonRequest.DEFAULT_NONE,
-        pool_timeout: Any = JsonRequest.DEFAULT_NONE,
+        self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        status, content = await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
+        status, content = await super().do_request(url, method, *args, **kwargs)
         if status == 200 and url.endswith("/getUpdates"):
             await self.inbox.keep(_batch(content), self.clock.now())
         return status, content
