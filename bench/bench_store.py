@@ -5,7 +5,8 @@
 For each database, in process and without Telegram: the chat's claims (is a complaint draft or a
 conversation with staff waiting for this message?) and the question log with the chat's subject,
 `--calls` times each over 50 chats after a warm-up. Printed: microseconds of this process's CPU
-per call (the bot's own cost; PostgreSQL's work happens in its server) and wall time per call.
+per call (the bot's own cost), of the PostgreSQL server's processes (shared by every instance of
+the bot: what caps how many can run on one database) and wall time per call.
 On PostgreSQL the bot reads the claims with the chat's lock (bot/storage/chat_lock.py) and logs
 the question in the lock's transaction: the last rows time the lock alone and the lock with the
 log in it (their difference is what logging costs the bot there), for a question answered (its
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_e2e import cpu_seconds, postgres_pids  # noqa: E402
 from bot.ports import QuestionRecord  # noqa: E402  (after the path is set)
 from bot.storage.chat_lock import ChatLocks  # noqa: E402
 from bot.storage.db import make_engine, migrate  # noqa: E402
@@ -40,7 +42,7 @@ CHATS = 50
 BATCH = 5  # updates per getUpdates answer (bench_e2e's polling run: 3-10 under load)
 
 
-async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
+async def measure(url: str, calls: int) -> list[tuple[str, float, float, float]]:
     engine = make_engine(url)
     migrate(engine)
     store = HandoffStore(engine)
@@ -110,11 +112,13 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float]]:
     for name, call in calls_measured:
         for i in range(200):
             await call(i)
+        server = cpu_seconds(postgres_pids())
         cpu, wall = time.process_time(), time.perf_counter()
         for i in range(calls):
             await call(i)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        rows.append((name, cpu / calls * 1e6, wall / calls * 1e6))
+        server = cpu_seconds(postgres_pids()) - server
+        rows.append((name, cpu / calls * 1e6, server / calls * 1e6, wall / calls * 1e6))
     if locks is not None:
         await locks.close()
     inbox.close()
@@ -133,8 +137,10 @@ def main() -> None:
     with throwaway_postgres_url() as url:
         postgres = asyncio.run(measure(url, calls))
     for base, rows in (("SQLite", sqlite), ("PostgreSQL", postgres)):
-        for name, cpu, wall in rows:
-            print(f"  {base:<11} {name:<27} CPU {cpu:7.0f}   wall {wall:7.0f}")
+        for name, cpu, server, wall in rows:
+            # SQLite runs in this process: its CPU is the bot's.
+            database = f"PostgreSQL CPU {server:5.0f}   " if base == "PostgreSQL" else " " * 23
+            print(f"  {base:<11} {name:<27} CPU {cpu:7.0f}   {database}wall {wall:7.0f}")
 
 
 if __name__ == "__main__":

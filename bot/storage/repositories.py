@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.ports import QuestionRecord
-from bot.storage.chat_lock import transaction_of
+from bot.storage.chat_lock import prepared, transaction_of
 from bot.storage.db import async_twin
 from bot.storage.models import ChatContext, QuestionLog
 from bot.storage.sqlite_direct import DirectStatement
@@ -69,15 +69,20 @@ def _log_and_remember() -> Any:
 
 _LOG_AND_REMEMBER = _log_and_remember()
 
-# The same two statements as psycopg runs them on a chat lock's connection (below), compiled once.
+# The same two statements as psycopg runs them on a chat lock's connection (below), prepared.
 _PSYCOPG = postgresql.psycopg.dialect()
-_LOG_SQL = str(
-    insert(QuestionLog)
-    .values({name: bindparam(name) for name in _RECORD_FIELDS})
-    .returning(col(QuestionLog.id))
-    .compile(dialect=_PSYCOPG)
+_LOG_SQL = prepared(
+    "log_question",
+    str(
+        insert(QuestionLog)
+        .values({name: bindparam(name) for name in _RECORD_FIELDS})
+        .returning(col(QuestionLog.id))
+        .compile(dialect=_PSYCOPG)
+    ),
 )
-_LOG_AND_REMEMBER_SQL = str(_LOG_AND_REMEMBER.compile(dialect=_PSYCOPG))
+_LOG_AND_REMEMBER_SQL = prepared(
+    "log_question_and_subject", str(_LOG_AND_REMEMBER.compile(dialect=_PSYCOPG))
+)
 
 # And as sqlite3 runs them on SQLite (bot/storage/sqlite_direct.py).
 _LOG_DIRECT = DirectStatement(

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.ports import UnfinishedUpdate
-from bot.storage.chat_lock import held_transaction
+from bot.storage.chat_lock import held_transaction, prepared
 from bot.storage.repositories import SqlStore
 from bot.storage.sqlite_direct import DirectStatement
 
@@ -72,7 +72,7 @@ _HANDLED = (
 )
 # As psycopg runs it in the transaction of the update's chat lock (bot/storage/chat_lock.py).
 _HANDLED_PG = _HANDLED.compile(dialect=postgresql.psycopg.dialect())
-_HANDLED_SQL = str(_HANDLED_PG)
+_HANDLED_SQL = prepared("polled_update_handled", str(_HANDLED_PG))
 _KEEP_DIRECT = DirectStatement(_KEEP["sqlite"])
 _FORGET_DIRECT = DirectStatement(_FORGET)
 _HANDLED_DIRECT = DirectStatement(_HANDLED)

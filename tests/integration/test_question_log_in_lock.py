@@ -13,7 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from bot.ports import QuestionRecord
-from tests.conftest import LockedStore
+from bot.storage.chat_lock import ChatLocks
+from bot.storage.db import make_engine, migrate
+from bot.storage.handoff_repo import HandoffStore
+from tests.conftest import LockedStore, throwaway_postgres_url
 
 CHAT = 9
 # Written as SQL literals when deferred: quotes, percent signs and placeholders stay text.
@@ -67,3 +70,28 @@ async def test_question_logged_with_the_update_and_only_if_it_completes(
     async with locks.hold("chat:10", read_ahead=10):
         await store.record_question(_record("làm cccd", token), CHAT, None)
         assert len(_logged(engine)) == 2
+
+
+@pytest.mark.postgres
+async def test_lock_connections_made_before_the_migration_still_log_and_remember():
+    """An instance whose lock connections were made before the database was migrated (another
+    instance migrating it at that moment): what they could not prepare, they run in full."""
+    since = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    with throwaway_postgres_url() as url:
+        locks = ChatLocks.for_url(url, size=1)  # one connection, made while no table exists
+        assert locks is not None
+        await locks.open()
+        engine = make_engine(url)
+        try:
+            async with locks.hold("chat:1"):
+                pass
+            migrate(engine)
+            store = HandoffStore(engine)
+            async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
+                await store.record_question(_record(ASKED, None), CHAT, "khai-sinh")
+            assert [text for text, *_ in _logged(engine)] == [ASKED]
+            async with locks.hold(f"chat:{CHAT}", read_ahead=CHAT):
+                assert await store.last_procedure(CHAT, since) == "khai-sinh"
+        finally:
+            await locks.close()
+            engine.dispose()
