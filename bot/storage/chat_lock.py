@@ -19,7 +19,8 @@ first read together; COMMIT with the writes that waited for it), which costs the
 than the extended protocol or a pipeline (bench/bench_store.py). And each connection prepares
 them once, when it connects (SQL PREPARE; `Prepared`): the update then runs them by name, and
 PostgreSQL, shared by every instance, no longer parses and plans them for every update (PostgreSQL
-CPU per locked update with its question log: 533 µs planned each time, 337 µs prepared).
+CPU per locked question with its log: 477 µs planned each time, 300 µs prepared;
+bench/bench_store.py, 28/11/2026).
 
 SQLite is the single-instance database: there the in-process lock is all that is needed.
 """

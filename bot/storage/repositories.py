@@ -71,7 +71,7 @@ _LOG_AND_REMEMBER = _log_and_remember()
 
 # The same two statements as psycopg runs them on a chat lock's connection (below), prepared.
 _PSYCOPG = postgresql.psycopg.dialect()
-_LOG_SQL = prepared(
+_LOG_LOCKED = prepared(
     "log_question",
     str(
         insert(QuestionLog)
@@ -80,7 +80,7 @@ _LOG_SQL = prepared(
         .compile(dialect=_PSYCOPG)
     ),
 )
-_LOG_AND_REMEMBER_SQL = prepared(
+_LOG_AND_REMEMBER_LOCKED = prepared(
     "log_question_and_subject", str(_LOG_AND_REMEMBER.compile(dialect=_PSYCOPG))
 )
 
@@ -219,16 +219,16 @@ class SqlStore:
             # In the chat's locked transaction: committed with the rest of the update (rolled
             # back with it if the update fails, when no answer went out either).
             values = row | {"created_at": record.created_at.astimezone(UTC)}  # as UTCDateTime
-            sql = _LOG_SQL
+            statement = _LOG_LOCKED
             if subject:
                 values |= {"chat_id": chat_id, "last_procedure_id": procedure_id}
-                sql = _LOG_AND_REMEMBER_SQL
+                statement = _LOG_AND_REMEMBER_LOCKED
             if record.forward_token is None:
                 # Nothing can refer to this question (only its forward button would): it
                 # goes with the commit, without a round trip of its own.
-                locked.at_commit(sql, values)
+                locked.at_commit(statement, values)
                 return None
-            logged = await locked.fetch_one(sql, values)
+            logged = await locked.fetch_one(statement, values)
             assert logged is not None  # RETURNING the new id
             return int(logged[0])
         direct = self._sqlite()

@@ -72,7 +72,7 @@ _HANDLED = (
 )
 # As psycopg runs it in the transaction of the update's chat lock (bot/storage/chat_lock.py).
 _HANDLED_PG = _HANDLED.compile(dialect=postgresql.psycopg.dialect())
-_HANDLED_SQL = prepared("polled_update_handled", str(_HANDLED_PG))
+_HANDLED_LOCKED = prepared("polled_update_handled", str(_HANDLED_PG))
 _KEEP_DIRECT = DirectStatement(_KEEP["sqlite"])
 _FORGET_DIRECT = DirectStatement(_FORGET)
 _HANDLED_DIRECT = DirectStatement(_HANDLED)
@@ -108,7 +108,7 @@ class UpdateInbox(SqlStore):
             # PostgreSQL, the update's chat lock still held: the mark goes with its COMMIT, at
             # no round trip of its own (rolled back with it if the update fails: handled again).
             locked.at_commit(
-                _HANDLED_SQL, _HANDLED_PG.params | values | {"now": now.astimezone(UTC)}
+                _HANDLED_LOCKED, _HANDLED_PG.params | values | {"now": now.astimezone(UTC)}
             )
             return
         direct = self._sqlite()
