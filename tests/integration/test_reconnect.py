@@ -20,6 +20,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.local_api import LocalBotApi
+from bot.ports import QuestionRecord
 from bot.storage import db
 from bot.storage.chat_lock import ChatLocks
 from bot.storage.db import make_engine, migrate
@@ -98,6 +99,37 @@ async def test_chat_locks_replace_a_connection_closed_while_resting(
             pass  # and released: it can be taken again
     finally:
         await locks.close()
+
+
+async def test_a_question_in_a_chat_lock_survives_a_database_restart(
+    named_url: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    """The lock connections that replace the closed ones prepare their statements again: the
+    next question is logged and its subject remembered in the lock, as before the restart."""
+    url, name = named_url
+    engine = make_engine(url)
+    migrate(engine)
+    store = HandoffStore(engine)
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.0)  # the repositories' pools, as above
+    locks = ChatLocks.for_url(url, size=2)
+    assert locks is not None
+    await locks.open()
+    question = QuestionRecord(NOW, "lệ phí khai sinh", "procedure", "fee", "answered",
+                              "khai-sinh", 90.0)  # fmt: skip
+    try:
+        async with locks.hold("chat:7", read_ahead=7):
+            await store.record_question(question, 7, "ket-hon")
+        assert close_connections_named(name) >= 1
+        async with locks.hold("chat:7", read_ahead=7):
+            await store.record_question(question, 7, "khai-sinh")
+        async with locks.hold("chat:7", read_ahead=7):
+            assert await store.last_procedure(7, NOW) == "khai-sinh"
+        with engine.connect() as conn:
+            logged = conn.execute(sa.text("SELECT count(*) FROM question_log")).scalar_one()
+        assert logged == 2
+    finally:
+        await locks.close()
+        engine.dispose()
 
 
 def sessions_named(name: str) -> int:
