@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 import httpx
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -32,6 +33,8 @@ _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given by the caller": use this
 # bot 3.4-7.0 ms per answer over 15 runs with 256, 3.3-5.5 over 3 with 32, 4.2-4.6 over 3
 # with 16).
 CONNECTIONS = 16
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply
 
 
 class JsonRequest(BaseRequest):
@@ -118,3 +121,28 @@ class JsonRequest(BaseRequest):
 
 def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, _DEFAULT) else value
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
+    """`bot.send_message(chat_id, text, reply_markup=markup)`, without reading Telegram's answer.
+
+    python-telegram-bot builds a `Message` from the answer to every send. No handler reads it,
+    and for an answer card (a long text, its entities and a keyboard, all sent back) building
+    it costs about 0.2 ms of CPU (bench/bench_reply.py), a twenty-fifth of what the bot spends
+    on a question (bench/bench_e2e.py). The rest is the path `send_message` takes, from its
+    `_post` on: the bot's defaults (HTML, no link previews), its rate limiter, this transport,
+    and the same errors (RetryAfter, Forbidden, BadRequest, TimedOut). `_post` is private, so
+    tests/e2e/test_telegram_http.py checks that Telegram still gets the same call as from
+    `send_message`, with the same defaults, retries and errors.
+    """
+    params: dict[str, object] = {
+        "chat_id": chat_id,
+        "text": text,
+        "reply_markup": markup,
+        # Placeholders the bot replaces with its Defaults, as send_message's own arguments are.
+        "parse_mode": BaseRequest.DEFAULT_NONE,
+        "link_preview_options": BaseRequest.DEFAULT_NONE,
+        "disable_notification": BaseRequest.DEFAULT_NONE,
+        "protect_content": BaseRequest.DEFAULT_NONE,
+    }
+    await bot._post("sendMessage", params)

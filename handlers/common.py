@@ -22,6 +22,7 @@ from bot.cards import e, hotline, split
 from bot.casework import Outcome
 from bot.context import BotContext
 from bot.notify import seal_markup
+from bot.telegram_http import send_text
 from handlers import keyboards
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,25 @@ async def reply(
     A button's message may be one Telegram no longer shows the bot (deleted by the user):
     the answer then goes to its chat all the same."""
     parts = split(text)
-    markup = seal_markup(message.get_bot(), message.chat.id, markup)
+    bot = message.get_bot()
+    markup = seal_markup(bot, message.chat.id, markup)
     for i, part in enumerate(parts):
         last_markup = markup if i == len(parts) - 1 else None
-        if isinstance(message, Message):
-            await message.reply_text(part, reply_markup=last_markup)
+        if isinstance(message, Message) and not _plain_private(message):
+            await message.reply_text(part, reply_markup=last_markup)  # quoting, topics...
         else:
-            await message.get_bot().send_message(message.chat.id, part, reply_markup=last_markup)
+            await send_text(bot, message.chat.id, part, last_markup)
+
+
+def _plain_private(message: Message) -> bool:
+    """Whether replying to `message` is just sending to its chat: a private chat, no topic, no
+    business account (what `reply_text` would add), as for almost every citizen's question."""
+    return (
+        message.chat.type == ChatType.PRIVATE
+        and not message.is_topic_message
+        and message.business_connection_id is None
+        and message.direct_messages_topic is None
+    )
 
 
 def pressed(query: CallbackQuery) -> str | None:

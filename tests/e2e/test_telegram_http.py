@@ -8,11 +8,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Defaults, ExtBot
 
-from bot.telegram_http import CONNECTIONS, JsonRequest
+from bot.telegram_http import CONNECTIONS, JsonRequest, send_text
 from tests.fakes import FakeBotApi
 
 TOKEN = "123456789:TEST-token_for-the-fake"
@@ -95,3 +96,41 @@ async def test_a_burst_beyond_the_pool_waits_for_connections(fake: FakeBotApi) -
         await asyncio.gather(*(bot.send_message(citizen.id, f"tin {n}") for n in range(burst)))
     got = await fake.wait_for(citizen, count=burst, timeout=5)
     assert sorted(m["text"] for m in got) == sorted(f"tin {n}" for n in range(burst))
+
+
+async def test_a_reply_sent_unread_is_the_same_call_with_the_same_defaults_and_errors(
+    fake: FakeBotApi,
+) -> None:
+    citizen = fake.user(2005, "Hoa")
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("📄 Giấy tờ", callback_data="s|khai-sinh|d~Xy")]]
+    )
+    text = "<b>Đăng ký khai sinh</b>\nXem tại https://dichvucong.dongthap.gov.vn"
+    limiter = AIORateLimiter(overall_max_rate=0, max_retries=1)
+    async with ExtBot(
+        TOKEN,
+        base_url=fake.base_url,
+        base_file_url=fake.base_file_url,
+        request=JsonRequest(),
+        defaults=defaults,
+        rate_limiter=limiter,
+    ) as bot:
+        await bot.send_message(citizen.id, text, reply_markup=markup)
+        await send_text(bot, citizen.id, text, markup)
+        fake.inject("sendMessage", status=429, retry_after=1)  # the limiter waits and retries
+        await send_text(bot, citizen.id, "Lần hai")
+        fake.inject("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
+        with pytest.raises(Forbidden):
+            await send_text(bot, citizen.id, "Lần ba")
+    first, second, *_ = [c for c in fake.calls if c.method == "sendMessage"]
+    assert second.params == first.params
+    assert first.params["parse_mode"] == "HTML"
+    assert first.params["link_preview_options"] == {"is_disabled": True}
+    got = fake.messages_to(citizen)
+    assert [m["text"] for m in got] == [
+        "Đăng ký khai sinh\nXem tại https://dichvucong.dongthap.gov.vn"
+    ] * 2 + ["Lần hai"]
+    assert got[1]["reply_markup"] == got[0]["reply_markup"]
