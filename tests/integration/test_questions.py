@@ -39,6 +39,10 @@ async def test_teen_code_fee_question_gets_the_id_card_fee_first(harness: Harnes
     labels = [label for label, _ in buttons(card)]
     assert len(labels) == 6 and any("Hồ sơ" in label for label in labels)
     assert_telegram_html(text)
+    # Shown as HTML (bold names), without a preview of the first link; not quoting the question.
+    assert card.params["parse_mode"] == "HTML"
+    assert card.params["link_preview_options"] == {"is_disabled": True}
+    assert "reply_parameters" not in card.params
 
 
 async def test_section_button_shows_that_section_and_is_answered(harness: Harness):
@@ -131,10 +135,12 @@ async def test_non_text_gets_a_polite_answer(harness: Harness):
 async def test_groups_answer_only_mentions_and_commands(harness: Harness):
     group = builders.group_chat()
     assert not _replies(await harness.feed(builders.message("làm hộ chiếu ở đâu", chat=group)))
-    [reply] = _replies(
-        await harness.feed(builders.message("@dongthap_dvc_bot làm hộ chiếu ở đâu", chat=group))
-    )
+    asked = builders.message("@dongthap_dvc_bot làm hộ chiếu ở đâu", chat=group)
+    [reply] = _replies(await harness.feed(asked))
     assert "hộ chiếu" in reply.params["text"].lower()
+    # Among others' messages, the answer quotes the question it answers.
+    assert reply.params["reply_parameters"]["message_id"] == asked["message"]["message_id"]
+    assert reply.params["parse_mode"] == "HTML"
     assert not _replies(await harness.feed(builders.sticker(chat=group)))
 
 
