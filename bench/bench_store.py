@@ -13,7 +13,8 @@ log in it (their difference is what logging costs the bot there), for a question
 log goes with the COMMIT) and for one the citizen may forward to staff (logged at once, as its
 button needs the id). Last, what long polling's crash safety costs per update
 (bot/storage/update_inbox.py): its batch kept (batches of BATCH) and the update marked handled;
-on PostgreSQL also inside the chat's lock, whose COMMIT the mark then rides on.
+on PostgreSQL also inside the chat's lock, whose COMMIT the mark then rides on. For scale, a
+bare round trip to PostgreSQL (`SELECT 1` on a plain psycopg connection): the lock needs two.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,8 +105,18 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float, float]]
         async with locks.hold(f"chat:{i % CHATS}", read_ahead=i % CHATS):
             await polled(i)
 
+    bare: psycopg.AsyncConnection | None = None
+    if locks is not None:
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        bare = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+
+    async def round_trip(i: int) -> None:
+        assert bare is not None
+        await bare.execute("SELECT 1")
+
     if locks is not None:
         calls_measured += [
+            ("a bare round trip", round_trip),
             ("chat's lock (+ claims)", lock),
             ("lock, then log in it", lock_and_log),
             ("lock, forwardable log", lock_and_log_forwardable),
@@ -121,6 +135,8 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float, float]]
         rows.append((name, cpu / calls * 1e6, server / calls * 1e6, wall / calls * 1e6))
     if locks is not None:
         await locks.close()
+    if bare is not None:
+        await bare.close()
     inbox.close()
     store.close()
     engine.dispose()
