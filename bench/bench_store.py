@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -107,8 +106,7 @@ async def measure(url: str, calls: int) -> list[tuple[str, float, float, float]]
 
     bare: psycopg.AsyncConnection | None = None
     if locks is not None:
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
-        bare = await psycopg.AsyncConnection.connect(conninfo, autocommit=True)
+        bare = await psycopg.AsyncConnection.connect(locks.pool.conninfo, autocommit=True)
 
     async def round_trip(i: int) -> None:
         assert bare is not None

@@ -17,10 +17,8 @@ from datetime import timedelta
 
 from telegram import (
     Bot,
-    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    ReplyKeyboardMarkup,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -31,6 +29,7 @@ from bot.complaints import Status
 from bot.handoff import HandoffDesk
 from bot.storage.complaint_models import OutboxMessage
 from bot.storage.complaint_repo import Change, Outgoing
+from bot.telegram_http import ReplyMarkup
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +41,13 @@ BACKOFF_SECONDS = (2, 5, 15, 30, 60, 120, 300, 600)
 Renderer = Callable[[OutboxMessage], Awaitable[bytes]]
 
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply
-
-
 def _sealed(key: bytes, chat_id: int, button: InlineKeyboardButton) -> InlineKeyboardButton:
     if not isinstance(button.callback_data, str):
         return button  # a link or another kind of button carries no data to forge
     return InlineKeyboardButton(button.text, callback_data=seal(key, chat_id, button.callback_data))
 
 
-def seal_markup(bot: Bot, chat_id: int, markup: Markup | None) -> Markup | None:
+def seal_markup(bot: Bot, chat_id: int, markup: ReplyMarkup | None) -> ReplyMarkup | None:
     """The markup to send to `chat_id`: inline buttons sealed for that chat (bot.button_seal),
     so they work there only and exactly as made; any other markup as it is."""
     if not isinstance(markup, InlineKeyboardMarkup):

@@ -34,7 +34,7 @@ _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given by the caller": use this
 # with 16).
 CONNECTIONS = 16
 
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply  # what a message may carry
 
 
 class JsonRequest(BaseRequest):
@@ -128,7 +128,7 @@ async def send_text(bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | Non
 
     python-telegram-bot builds a `Message` from the answer to every send. No handler reads it,
     and for an answer card (a long text, its entities and a keyboard, all sent back) building
-    it costs about 0.2 ms of CPU (bench/bench_reply.py), a twenty-fifth of what the bot spends
+    it costs about 0.2 ms of CPU (bench/bench_reply.py), a twentieth of what the bot spends
     on a question (bench/bench_e2e.py). The rest is the path `send_message` takes, from its
     `_post` on: the bot's defaults (HTML, no link previews), its rate limiter, this transport,
     and the same errors (RetryAfter, Forbidden, BadRequest, TimedOut). `_post` is private, so

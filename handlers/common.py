@@ -11,7 +11,6 @@ from telegram import (
     InlineKeyboardMarkup,
     MaybeInaccessibleMessage,
     Message,
-    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.constants import ChatType
@@ -22,7 +21,7 @@ from bot.cards import e, hotline, split
 from bot.casework import Outcome
 from bot.context import BotContext
 from bot.notify import seal_markup
-from bot.telegram_http import send_text
+from bot.telegram_http import ReplyMarkup, send_text
 from handlers import keyboards
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ def hotline_html(context: BotContext) -> str:
 async def reply(
     message: MaybeInaccessibleMessage,
     text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply | None = None,
+    markup: ReplyMarkup | None = None,
 ) -> None:
     """Reply in as many parts as Telegram's 4096-character limit needs; buttons on the last.
 
