@@ -50,15 +50,18 @@ def _upsert(dialect_insert: Callable[..., Any]) -> Any:
 _REMEMBER = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(postgresql_insert)}
 
 
+# One question logged, its values bound by name; its value the new question's id.
+_LOG_ROW = (
+    insert(QuestionLog)
+    .values({name: bindparam(name) for name in _RECORD_FIELDS})
+    .returning(col(QuestionLog.id))
+)
+
+
 def _log_and_remember() -> Any:
     """PostgreSQL: the question logged and the chat's subject upserted in one statement (one
     round trip, atomic on its own), its value the new question's id."""
-    logged = (
-        insert(QuestionLog)
-        .values({name: bindparam(name) for name in _RECORD_FIELDS})
-        .returning(col(QuestionLog.id))
-        .cte("logged")
-    )
+    logged = _LOG_ROW.cte("logged")
     subject = _upsert(postgresql_insert).values(
         chat_id=bindparam("chat_id"),
         last_procedure_id=bindparam("last_procedure_id"),
@@ -71,25 +74,13 @@ _LOG_AND_REMEMBER = _log_and_remember()
 
 # The same two statements as psycopg runs them on a chat lock's connection (below), prepared.
 _PSYCOPG = postgresql.psycopg.dialect()
-_LOG_LOCKED = prepared(
-    "log_question",
-    str(
-        insert(QuestionLog)
-        .values({name: bindparam(name) for name in _RECORD_FIELDS})
-        .returning(col(QuestionLog.id))
-        .compile(dialect=_PSYCOPG)
-    ),
-)
+_LOG_LOCKED = prepared("log_question", str(_LOG_ROW.compile(dialect=_PSYCOPG)))
 _LOG_AND_REMEMBER_LOCKED = prepared(
     "log_question_and_subject", str(_LOG_AND_REMEMBER.compile(dialect=_PSYCOPG))
 )
 
 # And as sqlite3 runs them on SQLite (bot/storage/sqlite_direct.py).
-_LOG_DIRECT = DirectStatement(
-    insert(QuestionLog)
-    .values({name: bindparam(name) for name in _RECORD_FIELDS})
-    .returning(col(QuestionLog.id))
-)
+_LOG_DIRECT = DirectStatement(_LOG_ROW)
 _REMEMBER_DIRECT = DirectStatement(
     _REMEMBER["sqlite"].values(
         chat_id=bindparam("chat_id"),
