@@ -35,6 +35,7 @@ _DEFAULT = type(BaseRequest.DEFAULT_NONE)  # "not given by the caller": use this
 CONNECTIONS = 16
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ForceReply  # what a message may carry
+MarkupJson = dict[str, Any]  # a markup as the Bot API's JSON (bot/notify.sealed_json)
 
 
 class JsonRequest(BaseRequest):
@@ -123,7 +124,9 @@ def _given(value: Any, default: float | None) -> float | None:
     return default if isinstance(value, _DEFAULT) else value
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | None = None) -> None:
+async def send_text(
+    bot: Bot, chat_id: int, text: str, markup: ReplyMarkup | MarkupJson | None = None
+) -> None:
     """`bot.send_message(chat_id, text, reply_markup=markup)`, without reading Telegram's answer.
 
     python-telegram-bot builds a `Message` from the answer to every send. No handler reads it,

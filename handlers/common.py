@@ -20,7 +20,7 @@ from bot.button_seal import key_from_token, unseal
 from bot.cards import e, hotline, split
 from bot.casework import Outcome
 from bot.context import BotContext
-from bot.notify import seal_markup
+from bot.notify import seal_markup, sealed_json
 from bot.telegram_http import ReplyMarkup, send_text
 from handlers import keyboards
 
@@ -46,14 +46,16 @@ async def reply(
     A button's message may be one Telegram no longer shows the bot (deleted by the user):
     the answer then goes to its chat all the same."""
     parts = split(text)
-    bot = message.get_bot()
-    markup = seal_markup(bot, message.chat.id, markup)
+    bot, chat_id = message.get_bot(), message.chat.id
+    if isinstance(message, Message) and not _plain_private(message):
+        sealed = seal_markup(bot, chat_id, markup)
+        for i, part in enumerate(parts):
+            last = sealed if i == len(parts) - 1 else None
+            await message.reply_text(part, reply_markup=last)  # quoting, topics...
+        return
+    sealed_wire = sealed_json(bot, chat_id, markup)
     for i, part in enumerate(parts):
-        last_markup = markup if i == len(parts) - 1 else None
-        if isinstance(message, Message) and not _plain_private(message):
-            await message.reply_text(part, reply_markup=last_markup)  # quoting, topics...
-        else:
-            await send_text(bot, message.chat.id, part, last_markup)
+        await send_text(bot, chat_id, part, sealed_wire if i == len(parts) - 1 else None)
 
 
 def _plain_private(message: Message) -> bool:

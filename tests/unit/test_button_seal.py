@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.button_seal import ROOM, TELEGRAM_DATA_LIMIT, key_from_token, seal, short_key, unseal
+from bot.notify import seal_inline, sealed_json
 
 KEY = key_from_token("123:TEST")
 
@@ -40,3 +42,33 @@ def test_data_too_long_to_seal_is_a_programming_error_not_a_broken_button():
 def test_any_text_pressed_as_a_button_is_refused_without_an_error():
     for forged in ("\x80~\U000f7339¸áo", "o|ack|X~ÀÀÀÀÀÀÀÀÀÀ", "~", "~~", "a" * 64):
         assert unseal(KEY, 9002, forged) is None
+
+
+def test_buttons_sealed_straight_into_json_are_those_sealed_as_objects():
+    # Replies in private chats send the JSON form (bot.notify.sealed_json); group replies and
+    # the outbox send button objects. Telegram must get the same buttons either way.
+    bot = Bot("123:TEST")
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("📑 Hồ sơ", callback_data="s|khai-sinh|d"),
+                InlineKeyboardButton("Cổng dịch vụ công", url="https://dichvucong.gov.vn"),
+            ],
+            [
+                InlineKeyboardButton(
+                    "Gửi", callback_data="c|confirm|send", style="success", icon_custom_emoji_id="5"
+                )
+            ],
+        ]
+    )
+    wire = sealed_json(bot, 9002, markup)
+    assert wire == seal_inline(bot, 9002, markup).to_dict()
+    assert isinstance(wire, dict)
+    data = [b.get("callback_data") for row in wire["inline_keyboard"] for b in row]
+    assert [unseal(KEY, 9002, d) if d else None for d in data] == [
+        "s|khai-sinh|d",
+        None,
+        "c|confirm|send",
+    ]
+    menu = ReplyKeyboardMarkup([["Hỏi thủ tục"]])
+    assert sealed_json(bot, 9002, menu) is menu  # nothing to seal: sent as it is
