@@ -136,10 +136,13 @@ class ProcedureIndex:
         # What the coverage loop reads of each phrase, per procedure, in one tuple: that loop
         # runs for every alias of ~50 candidates on every message.
         self._covering: dict[int, list[tuple[frozenset[str], float, int, int]]] = defaultdict(list)
-        self._fuzzy_keys: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        # Each procedure's phrases long enough for fuzzy matching, and their positions.
+        self._fuzzy_keys: dict[int, list[str]] = defaultdict(list)
+        self._fuzzy_phrases: dict[int, list[int]] = defaultdict(list)
         for pi, phrase in enumerate(self._phrases):
             if len(phrase.key) >= FUZZY_MIN_CHARS:
-                self._fuzzy_keys[phrase.proc].append((phrase.key, pi))
+                self._fuzzy_keys[phrase.proc].append(phrase.key)
+                self._fuzzy_phrases[phrase.proc].append(pi)
             if phrase.weight > 0:
                 self._covering[phrase.proc].append(
                     (self._phrase_feats[pi], phrase.weight, -len(phrase.key), pi)
@@ -270,13 +273,16 @@ class ProcedureIndex:
         """Alias found in the message despite small misspellings (partial fuzzy match)."""
         if len(query_key) < 4:
             return 0.0, -1
-        best, best_pi = 0.0, -1
-        for key, pi in self._fuzzy_keys[proc]:
-            sim = fuzz.partial_ratio(key, query_key, score_cutoff=FUZZY_CUTOFF) / 100.0
-            if sim > best:
-                best, best_pi = sim, pi
+        # The best phrase, the first of equals; in one call into rapidfuzz, which prepares the
+        # message once for all the phrases (partial_ratio is symmetric).
+        found = process.extractOne(
+            query_key, self._fuzzy_keys[proc], scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        if found is None or found[1] <= 0:
+            return 0.0, -1
+        _, score, position = found
         # A fuzzy hit is weaker evidence than the exact words: keep it below a full match.
-        return best * FUZZY_WEIGHT, best_pi
+        return score / 100.0 * FUZZY_WEIGHT, self._fuzzy_phrases[proc][position]
 
 
 _SYLLABLE = re.compile(
