@@ -76,15 +76,35 @@ def _offices_text(proc: Procedure, offices: Mapping[str, Office]) -> list[str]:
     lines = []
     for office_id in proc.where.offices:
         office = offices.get(office_id)
-        if office is None:
-            continue
-        lines.append(f"🏢 <b>{e(office.name)}</b>")
-        lines += [f"   {e(a)}" for a in office.addresses]
-        if office.hotline:
-            lines.append(f"   ☎️ {e(office.hotline)}")
-        if office.hours:
-            lines.append(f"   🕗 {e(office.hours)}")
+        if office is not None:
+            lines += _office_lines(office)
     return lines
+
+
+def _office_lines(office: Office) -> list[str]:
+    lines = [f"🏢 <b>{e(office.name)}</b>"]
+    lines += [f"   {e(a)}" for a in office.addresses]
+    if office.hotline:
+        lines.append(f"   ☎️ {e(office.hotline)}")
+    if office.hours:
+        lines.append(f"   🕗 {e(office.hours)}")
+    return lines
+
+
+def offices_text(kb: KnowledgeBase) -> str:
+    """The offices whose opening hours the knowledge gives (the one-stop centres), with their
+    addresses and phone numbers: the answer to "xã có làm việc thứ 7 không", "sđt một cửa"."""
+    open_offices = [o for o in kb.offices.values() if o.hours]
+    if not open_offices:
+        return texts.OFFICES_UNKNOWN.format(hotline=e(hotline(kb)))
+    lines = [texts.OFFICES_TITLE]
+    for office in open_offices:
+        lines += ["", *_office_lines(office)]
+        if office.website:
+            lines.append(f"   🌐 {e(office.website)}")
+    if not all(o.verified for o in open_offices):
+        lines += ["", texts.UNVERIFIED.format(hotline=e(hotline(kb)))]
+    return fit("\n".join(lines))
 
 
 def section_body(proc: Procedure, section: str, offices: Mapping[str, Office]) -> str:

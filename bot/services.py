@@ -26,6 +26,7 @@ AnswerKind = Literal[
     "greeting",
     "thanks",
     "human",
+    "offices",  # opening hours, phone numbers, addresses
     "none",
     "followup",
     "reception",
@@ -103,6 +104,8 @@ class QuestionService:
             kind = "complaint"
         elif u.intent == "help":
             kind = "human" if u.wants_human else _greeting_kind(u)
+            if u.wants_offices and not u.wants_human:
+                kind = "offices"
         else:
             kind = "none"
         reception = await self._reception(chat_id, text, u, procedure)
@@ -113,7 +116,7 @@ class QuestionService:
         outcome = {"card": "answered", "choices": "suggested", "reception": "answered"}.get(
             kind, "unanswered"
         )
-        if kind in ("greeting", "thanks", "help", "human"):
+        if kind in ("greeting", "thanks", "help", "human", "offices"):
             outcome = "other"
         if kind == "none" and not u.cues.get("out_of_scope") and u.ranking.tokens:
             kind = "no_match"  # not recognisably off-topic: maybe a question we cannot answer yet

@@ -104,6 +104,11 @@ HUMAN_NOTE = (
     "Dạ, anh/chị muốn gặp cán bộ ạ. Anh/chị gõ câu hỏi, em sẽ chuyển tới cán bộ; "
     "hoặc gọi đường dây nóng <b>{hotline}</b> (giờ hành chính)."
 )
+OFFICES_TITLE = "🕗 <b>Giờ làm việc, địa chỉ và số điện thoại</b>"
+OFFICES_UNKNOWN = (
+    "Dạ, em chưa có giờ làm việc của các cơ quan ạ. 🙏\n"
+    "Anh/chị vui lòng gọi {hotline} để hỏi trước khi đi nhé."
+)
 UNVERIFIED = (
     "ℹ️ <i>Một số thông tin trên chưa được xác minh lại với cơ quan có thẩm quyền. "
     "Anh/chị vui lòng hỏi thêm nơi nộp hồ sơ hoặc gọi {hotline} trước khi đi nhé.</i>"

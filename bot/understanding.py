@@ -41,6 +41,7 @@ class Understanding:
     matches: list[ProcedureMatch]
     confident: bool  # the first match is a clear winner
     wants_human: bool
+    wants_offices: bool  # opening hours, phone numbers, addresses (`asks_about_offices`)
     ranking: Ranking
     cues: dict[str, list[str]]
 
@@ -59,6 +60,14 @@ class Signals:
 
     def has(self, kind: str) -> bool:
         return bool(self.cues.get(kind))
+
+
+def asks_about_offices(s: Signals) -> bool:
+    """Opening hours, a phone number or an address of the offices rather than a procedure
+    ("xã có làm việc thứ 7 không", "sđt một cửa tỉnh"): a word of each kind, and nothing of a
+    report ("gọi lên xã hoài mà không ai nghe máy", "tới nơi thì đóng cửa rồi")."""
+    office = s.has("office_info") and s.has("office_place")
+    return office and not (s.has("story") or s.has("complaint_weak"))
 
 
 def _names_only(s: Signals, best: ProcedureMatch) -> bool:
@@ -92,6 +101,8 @@ def decide_intent(s: Signals, best: ProcedureMatch | None, aspect: str) -> Inten
         return "help"
     if s.has("complaint_strong") and not (about_complaining and asks):
         return "complaint"
+    if asks_about_offices(s) and top < STRONG_SCORE:
+        return "help"  # answered with the offices' hours and contacts
     if s.has("out_of_scope") and top < STRONG_SCORE:
         return "none"
     if (s.has("help") or s.has("about_bot")) and top < STRONG_SCORE:
@@ -126,6 +137,8 @@ def _clear_cut(s: Signals, best: ProcedureMatch | None, rule: Intent) -> bool:
     empty message, a request for a person, a concrete problem, a question naming a procedure."""
     if s.n_tokens == 0 or s.has("human"):
         return True
+    if rule == "help" and asks_about_offices(s):
+        return True
     if rule == "complaint" and s.has("complaint_strong"):
         return True
     asks = s.interrogative or s.has("request")
@@ -153,6 +166,14 @@ class Understander:
             "complaint_strong": intents.complaint_strong,
             "complaint_weak": intents.complaint_weak,
             "out_of_scope": intents.out_of_scope,
+            **{
+                kind: cues
+                for kind, cues in (
+                    ("office_info", intents.office_info),
+                    ("office_place", intents.office_place),
+                )
+                if cues is not None  # optional: left out of older knowledge folders
+            },
             **{f"aspect:{name}": cues for name, cues in intents.aspects.items()},
         }
         parsed = {
@@ -231,6 +252,7 @@ class Understander:
             matches=matches,
             confident=confident,
             wants_human=bool(cues["human"]),
+            wants_offices=intent == "help" and asks_about_offices(signals),
             ranking=ranking,
             cues={k: v for k, v in cues.items() if v},
         )

@@ -45,6 +45,23 @@ async def test_teen_code_fee_question_gets_the_id_card_fee_first(harness: Harnes
     assert "reply_parameters" not in card.params
 
 
+async def test_asking_for_opening_hours_gets_the_offices_hours_addresses_and_phones(
+    harness: Harness,
+):
+    [reply] = _replies(await harness.say("thứ 7 xã có làm việc không"))
+    text = reply.params["text"]
+    kb = harness.app.bot_data.questions.kb
+    with_hours = [o for o in kb.offices.values() if o.hours]
+    assert with_hours  # the shipped offices give the one-stop centres' hours
+    for office in with_hours:
+        assert office.name in text and office.hours in text
+        assert all(address in text for address in office.addresses)
+        assert office.hotline is None or office.hotline in text
+    assert "chưa được xác minh" in text  # the hours are not all confirmed (offices.yaml)
+    assert_telegram_html(text)
+    assert "Lệ phí" not in text  # not a procedure card
+
+
 async def test_section_button_shows_that_section_and_is_answered(harness: Harness):
     [card] = _replies(await harness.say("giấy độc thân xin ở đâu dzậy"))
     assert "hôn nhân" in card.params["text"].lower()

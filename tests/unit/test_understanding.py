@@ -71,3 +71,41 @@ def test_follow_up_has_an_aspect_but_no_procedure(u: Understander):
 def test_typos_and_run_together_words_are_rescued(u: Understander):
     assert u.understand("dang ky khaisinh").best.id == "khai-sinh"
     assert u.understand("ly lich tu phapp").best.id == "ly-lich-tu-phap"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mấy giờ bộ phận một cửa mở cửa",
+        "thứ 7 xã có làm việc không",
+        "số điện thoại đường dây nóng của tỉnh",
+        "sdt ubnd xa",
+        "giờ làm việc của trung tâm hành chính công tỉnh",
+        "xã mấy giờ nghỉ trưa vậy",
+        "cho xin số điện thoại của xã",
+    ],
+)
+def test_hours_and_phone_numbers_of_the_offices_are_not_read_as_a_procedure(
+    u: Understander, text: str
+):
+    got = u.understand(text)
+    assert got.wants_offices and got.intent == "help" and got.matches == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Tối nay Việt Nam đá với Thái Lan mấy giờ?", "none"),  # hours, but of no office
+        ("Cho tôi hỏi số điện thoại tiệm sửa xe gần chợ Cao Lãnh.", "none"),
+        ("gọi điện thoại lên xã hoài mà không ai nghe máy", "complaint"),  # a report
+        ("xã hẹn thứ 7 lên lấy giấy mà tới nơi thì đóng cửa", "complaint"),
+        ("đăng ký kết hôn ở phường mất mấy ngày", "procedure"),
+        ("công an phường có làm căn cước ngày chủ nhật không", "procedure"),
+        ("lịch tiếp dân của chủ tịch xã", "procedure"),  # the reception schedule
+    ],
+)
+def test_other_messages_naming_hours_phones_or_offices_keep_their_reading(
+    u: Understander, text: str, intent: str
+):
+    got = u.understand(text)
+    assert not got.wants_offices and got.intent == intent
