@@ -104,7 +104,10 @@ HUMAN_NOTE = (
     "Dạ, anh/chị muốn gặp cán bộ ạ. Anh/chị gõ câu hỏi, em sẽ chuyển tới cán bộ; "
     "hoặc gọi đường dây nóng <b>{hotline}</b> (giờ hành chính)."
 )
-OFFICES_TITLE = "🕗 <b>Giờ làm việc, địa chỉ và số điện thoại</b>"
+OFFICES_TITLE = (
+    "🕗 <b>Giờ làm việc, địa chỉ và số điện thoại</b>\n"
+    "Dạ, anh/chị có thể đến hoặc gọi các nơi sau ạ:"
+)
 OFFICES_UNKNOWN = (
     "Dạ, em chưa có giờ làm việc của các cơ quan ạ. 🙏\n"
     "Anh/chị vui lòng gọi {hotline} để hỏi trước khi đi nhé."
