@@ -124,3 +124,15 @@ def test_other_messages_naming_hours_phones_or_offices_keep_their_reading(
 ):
     got = u.understand(text)
     assert not got.wants_offices and got.intent == intent
+
+
+def test_at_home_asks_for_online_filing_only_when_it_is_about_doing_it_from_home(
+    u: Understander,
+):
+    for text in ("lam cccd o nha dc ko", "ngồi nhà làm hộ chiếu được không"):
+        assert u.understand(text).aspect == "online", text
+    for text in (
+        "đk thường trú cho vợ về ở nhà chồng cần sổ hộ khẩu k",  # where she will live
+        "Tui tính mở quán cà phê ở nhà, có phải đi đăng ký giấy phép kinh doanh hông?",
+    ):
+        assert u.understand(text).aspect != "online", text
