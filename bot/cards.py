@@ -7,7 +7,7 @@ from html import escape
 
 from bot import texts
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.schema import Fee, Office, Procedure, Sourced
+from bot.knowledge.schema import FaqEntry, Fee, Office, Procedure, Sourced
 
 SECTIONS = ("documents", "fee", "time", "where", "online", "legal")
 PROVINCE_CENTRE = "tt-pvhcc-tinh"  # the office whose hotline the bot gives by default
@@ -89,6 +89,14 @@ def _office_lines(office: Office) -> list[str]:
     if office.hours:
         lines.append(f"   🕗 {e(office.hours)}")
     return lines
+
+
+def faq_text(kb: KnowledgeBase, faq: FaqEntry) -> str:
+    """The answer to a question of faq.yaml, with its source and, unless confirmed, the notice."""
+    lines = [f"❓ <b>{e(faq.question)}</b>", e(faq.answer), f"<i>Nguồn: {e(faq.source)}</i>"]
+    if not faq.verified:
+        lines += ["", texts.UNVERIFIED.format(hotline=e(hotline(kb)))]
+    return fit("\n".join(lines))
 
 
 def offices_text(kb: KnowledgeBase) -> str:

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 
 from bot import handoff_texts, texts
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.schema import Procedure
+from bot.knowledge.schema import FaqEntry, Procedure
 from bot.matching import ProcedureMatch
 from bot.ports import ChatClaims, Clock, ConversationStore, QuestionRecord, QuestionStore
 from bot.reception_desk import ReceptionAnswer, ReceptionDesk
@@ -27,6 +27,7 @@ AnswerKind = Literal[
     "thanks",
     "human",
     "offices",  # opening hours, phone numbers, addresses
+    "faq",  # a question of faq.yaml
     "none",
     "followup",
     "reception",
@@ -62,6 +63,7 @@ class Answer:
     forward_token: str | None = None
     truncated_from: int | None = None  # original length when the message was cut
     reception: ReceptionAnswer | None = None  # the reception schedule ("lịch tiếp dân")
+    faq: FaqEntry | None = None  # the question of faq.yaml asked
 
 
 class QuestionService:
@@ -106,6 +108,8 @@ class QuestionService:
             kind = "human" if u.wants_human else _greeting_kind(u)
             if u.wants_offices and not u.wants_human:
                 kind = "offices"
+            if u.faq is not None and not u.wants_human:
+                kind = "faq"
         else:
             kind = "none"
         reception = await self._reception(chat_id, text, u, procedure)
@@ -113,9 +117,12 @@ class QuestionService:
             kind, procedure = "reception", self.kb.by_id[self.reception.procedure_id]
         forwardable = ("choices", "no_match", "none", "followup")
         token = secrets.token_urlsafe(6) if kind in forwardable else None
-        outcome = {"card": "answered", "choices": "suggested", "reception": "answered"}.get(
-            kind, "unanswered"
-        )
+        outcome = {
+            "card": "answered",
+            "choices": "suggested",
+            "reception": "answered",
+            "faq": "answered",
+        }.get(kind, "unanswered")
         if kind in ("greeting", "thanks", "help", "human", "offices"):
             outcome = "other"
         if kind == "none" and not u.cues.get("out_of_scope") and u.ranking.tokens:
@@ -144,6 +151,7 @@ class QuestionService:
             forward_token=token,
             truncated_from=truncated,
             reception=reception,
+            faq=self.kb.faq_by_id.get(u.faq) if kind == "faq" and u.faq else None,
         )
 
     async def _reception(

@@ -9,6 +9,7 @@ from typing import Literal
 from bot.cues import COMMON_WORDS, CueBook, Cues, CueText, Spellings, ends_as_question
 from bot.intent_model import LABELS, IntentModel, features
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.schema import CueSet
 from bot.matching import ProcedureIndex, ProcedureMatch, Ranking, expander_for
 from bot.text_vi import fold, key_tokens, words
 
@@ -42,6 +43,7 @@ class Understanding:
     confident: bool  # the first match is a clear winner
     wants_human: bool
     wants_offices: bool  # opening hours, phone numbers, addresses (`asks_about_offices`)
+    faq: str | None  # the id of the question of faq.yaml asked, if any
     ranking: Ranking
     cues: dict[str, list[str]]
 
@@ -174,6 +176,8 @@ class Understander:
                 )
                 if cues is not None  # optional: left out of older knowledge folders
             },
+            **{f"faq:{f.id}:topic": CueSet(phrases=f.topic) for f in kb.faq},
+            **{f"faq:{f.id}:ask": CueSet(phrases=f.ask) for f in kb.faq},
             **{f"aspect:{name}": cues for name, cues in intents.aspects.items()},
         }
         parsed = {
@@ -192,6 +196,7 @@ class Understander:
         # Cue words are known words: the typo rescue must not "correct" them into names.
         known = set().union(*(c.words() for c in (*self.kinds.values(), *self.aspects.values())))
         self.index.known = self.index.known | known
+        self.faq_ids = [f.id for f in kb.faq]
         self.model: IntentModel | None = None
         if kb.intent_examples is not None:
             self.train(
@@ -244,6 +249,11 @@ class Understander:
                 allowed.append("procedure")
             feats = features(cue_text.folded, cues, interrogative)
             intent = self.model.best(feats, allowed) or intent
+        # Its topic is specific ("sáp nhập"), so it wins over a procedure the question names
+        # ("sáp nhập rồi có phải đổi căn cước không" asks about the merger, not the card).
+        faq = self._faq(signals) if intent != "complaint" else None
+        if faq is not None:
+            intent = "help"  # answered from faq.yaml
         if intent != "procedure":
             matches, confident = ([], False) if intent != "complaint" else (matches, False)
         return Understanding(
@@ -252,10 +262,22 @@ class Understander:
             matches=matches,
             confident=confident,
             wants_human=bool(cues["human"]),
-            wants_offices=intent == "help" and asks_about_offices(signals),
+            wants_offices=intent == "help" and faq is None and asks_about_offices(signals),
+            faq=faq,
             ranking=ranking,
             cues={k: v for k, v in cues.items() if v},
         )
+
+    def _faq(self, s: Signals) -> str | None:
+        """The question of faq.yaml asked: a phrase of its topic and one of its ask, in a
+        message that reports nothing (a question may still tell a little: "đã sáp nhập rồi")."""
+        report = s.has("complaint_strong") or s.has("complaint_weak")
+        if report or (s.has("story") and not s.interrogative):
+            return None
+        for faq_id in self.faq_ids:
+            if s.has(f"faq:{faq_id}:topic") and s.has(f"faq:{faq_id}:ask"):
+                return faq_id
+        return None
 
     def _aspect(self, text: CueText, best: ProcedureMatch | None) -> str:
         """The part asked about; words of the procedure's own name do not count ("mai táng phí").

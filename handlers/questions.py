@@ -6,7 +6,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import handoff_texts, texts
-from bot.cards import card, e, offices_text, section_text
+from bot.cards import card, e, faq_text, offices_text, section_text
 from bot.context import BotContext
 from bot.notify import seal_inline
 from bot.services import Answer
@@ -82,6 +82,8 @@ async def send_answer(update: Update, context: BotContext, answer: Answer) -> No
         await handoff.open_for(
             update, context, message.text, f"{understood}; {handoff_texts.ASKED_FOR_PERSON}"
         )
+    elif answer.kind == "faq" and answer.faq is not None:
+        await reply(message, faq_text(kb, answer.faq))
     elif answer.kind == "offices":
         await reply(message, offices_text(kb))
     elif answer.kind == "followup":

@@ -10,7 +10,14 @@ from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Officia
 from bot.knowledge.handoff_schema import Handoff
 from bot.knowledge.reception_schema import Reception
 from bot.knowledge.reports_schema import Reports
-from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
+from bot.knowledge.schema import (
+    FaqEntry,
+    IntentExamples,
+    Intents,
+    Office,
+    Procedure,
+    SynonymEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,12 @@ class KnowledgeBase:
     handoff: Handoff | None = None  # who answers what the bot cannot; absent: no handoff
     reception: Reception | None = None  # who receives citizens when; absent: no schedule
     reports: Reports | None = None  # leaders' chat and weekly report; absent: none sent
+    faq: tuple[FaqEntry, ...] = ()  # questions that are no procedure; absent: none
     version: str = ""
+
+    @cached_property
+    def faq_by_id(self) -> Mapping[str, FaqEntry]:
+        return {f.id: f for f in self.faq}
 
     @cached_property
     def by_id(self) -> Mapping[str, Procedure]:

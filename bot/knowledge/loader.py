@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.checks import cross_check
+from bot.knowledge.checks import cross_check, duplicate_ids
 from bot.knowledge.complaint_checks import complaint_problems, handoff_problems
 from bot.knowledge.complaint_schema import Calendar, Commune, Deadlines, Official, Routing
 from bot.knowledge.handoff_schema import Handoff
@@ -21,7 +21,14 @@ from bot.knowledge.messages import describe_error
 from bot.knowledge.problems import KnowledgeError, Loc, Located, Problem
 from bot.knowledge.reception_schema import Reception, reception_problems
 from bot.knowledge.reports_schema import Reports
-from bot.knowledge.schema import IntentExamples, Intents, Office, Procedure, SynonymEntry
+from bot.knowledge.schema import (
+    FaqEntry,
+    IntentExamples,
+    Intents,
+    Office,
+    Procedure,
+    SynonymEntry,
+)
 
 
 class DuplicateKey(Exception):
@@ -259,6 +266,7 @@ LIST_FILES: dict[str, type[BaseModel]] = {
     "synonyms.yaml": SynonymEntry,
     "communes.yaml": Commune,
     "officials.yaml": Official,
+    "faq.yaml": FaqEntry,  # optional: a list file may be left out
 }
 
 
@@ -315,6 +323,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         {p.id for p, _ in procedures},
         {c.id for c, _ in lists["communes.yaml"]},
     )
+    problems += duplicate_ids(lists["faq.yaml"], "câu hỏi thường gặp")
     missing = [n for n in SINGLE_FILES if n not in singles and n not in OPTIONAL_FILES]
     if problems or missing:
         raise KnowledgeError(problems or [Problem(n, 1, "", "tệp trống") for n in missing])
@@ -332,6 +341,7 @@ def load_knowledge(root: Path | str) -> KnowledgeBase:
         handoff=singles.get("handoff.yaml", (None, None))[0],
         reception=singles.get("reception.yaml", (None, None))[0],
         reports=singles.get("reports.yaml", (None, None))[0],
+        faq=tuple(f for f, _ in lists["faq.yaml"]),
         version=digest.hexdigest()[:12],
     )
 

@@ -118,6 +118,19 @@ class Office(Strict):
     verified: bool
 
 
+class FaqEntry(Strict):
+    """A question citizens often ask that is no procedure ("sau sáp nhập có phải đổi giấy tờ
+    không"), answered when a message has a phrase of `topic` and one of `ask`."""
+
+    id: Id
+    question: ShortText
+    topic: list[ShortText] = Field(min_length=1)
+    ask: list[ShortText] = Field(min_length=1)
+    answer: Text
+    source: Text
+    verified: bool
+
+
 class SynonymEntry(Strict):
     """Words citizens type (abbreviations, teen-code, slang) and the standard words they mean."""
 

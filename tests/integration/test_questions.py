@@ -62,6 +62,16 @@ async def test_asking_for_opening_hours_gets_the_offices_hours_addresses_and_pho
     assert "Lệ phí" not in text  # not a procedure card
 
 
+async def test_the_merger_question_gets_its_answer_with_the_source(harness: Harness):
+    [reply] = _replies(await harness.say("sáp nhập tỉnh có phải đổi căn cước không"))
+    text = reply.params["text"]
+    [faq] = harness.app.bot_data.questions.kb.faq
+    assert faq.question in text and faq.answer.splitlines()[0] in text
+    assert f"Nguồn: {faq.source}" in text and "chưa được xác minh" in text
+    assert "Lệ phí" not in text  # not the identity card's procedure card
+    assert_telegram_html(text)
+
+
 async def test_section_button_shows_that_section_and_is_answered(harness: Harness):
     [card] = _replies(await harness.say("giấy độc thân xin ở đâu dzậy"))
     assert "hôn nhân" in card.params["text"].lower()

@@ -202,3 +202,21 @@ def test_deadlines_need_every_type_and_real_dates(kb_dir: Path):
     [p] = problems_of(kb_dir)
     assert p.file == "calendar.yaml" and p.path == "days_off[1].date"
     assert "NĂM-THÁNG-NGÀY" in p.message and "31/12/2026" in p.message
+
+
+def test_a_faq_entry_without_its_ask_phrases_or_with_a_reused_id(kb_dir: Path):
+    f = kb_dir / "faq.yaml"
+    entry = (
+        "- id: giay-to\n  question: Có phải đổi giấy tờ không?\n  topic: [sáp nhập]\n"
+        "  ask: [đổi lại]\n  answer: Không phải đổi.\n  source: NQ 190/2025/QH15\n"
+        "  verified: false\n"
+    )
+    f.write_text(entry + entry.replace("  ask: [đổi lại]\n", ""), encoding="utf-8")
+    problems = problems_of(kb_dir)
+    assert any(
+        p.file == "faq.yaml" and p.path == "giay-to.ask" and p.line == _line_of(f, "- id:", 2)
+        for p in problems
+    ), problems
+    f.write_text(entry + entry, encoding="utf-8")
+    [p] = problems_of(kb_dir)
+    assert (p.file, p.path, p.line) == ("faq.yaml", "giay-to.id", _line_of(f, "- id:", 2))

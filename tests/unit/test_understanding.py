@@ -136,3 +136,34 @@ def test_at_home_asks_for_online_filing_only_when_it_is_about_doing_it_from_home
         "Tui tính mở quán cà phê ở nhà, có phải đi đăng ký giấy phép kinh doanh hông?",
     ):
         assert u.understand(text).aspect != "online", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mình ở tiền giang cũ giờ nhập vô đồng tháp thì giấy tờ có phải đổi lại hết không",
+        "sáp nhập tỉnh có phải đổi căn cước không",  # names the card, asks about the merger
+        "sau sáp nhập xã thì sổ đỏ có phải làm lại không",
+        "sap nhap co phai doi cccd ko",
+        "giấy khai sinh ghi tỉnh tiền giang cũ có còn giá trị không",
+    ],
+)
+def test_the_merger_question_gets_the_answer_of_faq_yaml(u: Understander, text: str):
+    got = u.understand(text)
+    assert got.faq == "giay-to-sau-sap-nhap" and got.intent == "help" and got.matches == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("sáp nhập xã rồi thì lên đâu làm khai sinh", "procedure"),  # a procedure, asked
+        ("nhập hộ khẩu vô nhà chồng có phải đổi căn cước không", "procedure"),
+        ("làm lại căn cước bị mất", "procedure"),
+        ("xã mới sáp nhập mà cán bộ bắt đổi giấy tờ đòi tiền", "complaint"),  # a report
+    ],
+)
+def test_messages_near_the_merger_question_keep_their_reading(
+    u: Understander, text: str, intent: str
+):
+    got = u.understand(text)
+    assert got.faq is None and got.intent == intent
