@@ -278,7 +278,7 @@ class ProcedureIndex:
         found = process.extractOne(
             query_key, self._fuzzy_keys[proc], scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
         )
-        if found is None or found[1] <= 0:
+        if found is None:
             return 0.0, -1
         _, score, position = found
         # A fuzzy hit is weaker evidence than the exact words: keep it below a full match.

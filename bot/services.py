@@ -104,12 +104,14 @@ class QuestionService:
             kind = "card" if procedure else "followup"
         elif u.intent == "complaint":
             kind = "complaint"
+        elif u.intent == "help" and u.wants_human:
+            kind = "human"
+        elif u.intent == "help" and u.faq is not None:
+            kind = "faq"
+        elif u.intent == "help" and u.wants_offices:
+            kind = "offices"
         elif u.intent == "help":
-            kind = "human" if u.wants_human else _greeting_kind(u)
-            if u.wants_offices and not u.wants_human:
-                kind = "offices"
-            if u.faq is not None and not u.wants_human:
-                kind = "faq"
+            kind = _greeting_kind(u)
         else:
             kind = "none"
         reception = await self._reception(chat_id, text, u, procedure)

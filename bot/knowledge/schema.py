@@ -157,8 +157,8 @@ class Intents(Strict):
     about_bot: CueSet
     story: CueSet
     out_of_scope: CueSet
-    # Opening hours, phone numbers, addresses of the offices: a phrase of each set, asked.
-    # Without them the bot does not tell such questions apart.
+    # Opening hours, phone numbers, addresses of the offices: a phrase of each set, in a message
+    # that reports nothing. Without them the bot does not tell such questions apart.
     office_info: CueSet | None = None
     office_place: CueSet | None = None
     aspects: dict[str, CueSet]
